@@ -1,0 +1,39 @@
+# Set-up and entry points. `make test` creates .venv when it is missing, installs
+# everything, and runs the suite once per Keras backend.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+BACKENDS ?= tensorflow jax torch
+PYTEST_ARGS ?=
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export TF_ENABLE_ONEDNN_OPTS ?= 0
+
+.PHONY: install test test-% lint bench-losses clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+	$(PY) -m pip install torch==2.13.0
+	$(PY) -m pip install -e '.[tensorflow-cpu,jax,dev]'
+	touch $@
+
+test: install
+	@set -e; for b in $(BACKENDS); do \
+	  echo "=== pytest, KERAS_BACKEND=$$b ==="; \
+	  KERAS_BACKEND=$$b $(PY) -m pytest -q $(PYTEST_ARGS); \
+	done
+
+test-%: install
+	KERAS_BACKEND=$* $(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+
+bench-losses: install
+	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/losses.py; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,27 @@
+"""Multilabel ranking losses, exact and ``O(B L log L)``, on every Keras backend.
+
+Label convention: ``y_true`` has ``y_pred``'s shape; ``> 0.5`` is a positive label, ``[0,
+0.5]`` a negative one, and a negative entry (``-1``) an unknown label that takes no part.
+Each loss returns one value per sample; a row with no positive or no negative label gives 0.
+"""
+
+from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.bpmll import BPMLLLoss, bpmll_loss
+from mlrank_keras.losses.lsep import LSEPLoss, lsep_loss
+from mlrank_keras.losses.pairwise import PairwiseHingeLoss, pairwise_hinge_loss
+from mlrank_keras.losses.softmax import MultilabelSoftmaxLoss, multilabel_softmax_loss
+from mlrank_keras.losses.warp import WARPLoss, warp_loss
+
+__all__ = [
+    "BPMLLLoss",
+    "LSEPLoss",
+    "MultilabelLoss",
+    "MultilabelSoftmaxLoss",
+    "PairwiseHingeLoss",
+    "WARPLoss",
+    "bpmll_loss",
+    "lsep_loss",
+    "multilabel_softmax_loss",
+    "pairwise_hinge_loss",
+    "warp_loss",
+]

@@ -1,0 +1,118 @@
+"""LSEP: log-sum-exp pairwise loss (Li, Song and Luo 2017, eqs. 7 and 9)."""
+
+import keras
+from keras import ops
+
+from mlrank_keras.api import register
+from mlrank_keras.losses.base import (
+    MultilabelLoss,
+    masked_logsumexp,
+    prepare_inputs,
+    rankable,
+    seed_argument,
+)
+
+
+def _num_pairs_argument(num_pairs):
+    if num_pairs is None:
+        return None
+    if isinstance(num_pairs, bool) or not isinstance(num_pairs, int) or num_pairs < 1:
+        raise ValueError(
+            "`num_pairs` must be None (all pairs, exactly) or a positive int. "
+            f"Received: num_pairs={num_pairs!r}"
+        )
+    return num_pairs
+
+
+def _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed):
+    """``log sum exp(f_v - f_u)`` over ``num_pairs`` pairs drawn uniformly from P x N."""
+    num_pos = ops.sum(pos, axis=-1, keepdims=True)
+    num_neg = ops.sum(neg, axis=-1, keepdims=True)
+    # Stable sorts put the row's positives (negatives) first, in label order.
+    positives = ops.argsort(1.0 - pos, axis=-1)
+    negatives = ops.argsort(1.0 - neg, axis=-1)
+    shape = tuple(ops.shape(scores)[:-1]) + (2 * num_pairs,)
+    uniform = keras.random.uniform(shape, seed=seed, dtype=scores.dtype)
+    u_draw, v_draw = uniform[..., :num_pairs], uniform[..., num_pairs:]
+
+    def pick(draw, count, members):
+        k = ops.minimum(ops.floor(draw * count), ops.maximum(count - 1.0, 0.0))
+        label = ops.take_along_axis(members, ops.cast(k, "int32"), axis=-1)
+        return ops.take_along_axis(scores, label, axis=-1)
+
+    diffs = pick(v_draw, num_neg, negatives) - pick(u_draw, num_pos, positives)
+    return ops.logsumexp(diffs, axis=-1)
+
+
+@register
+def lsep_loss(y_true, y_pred, num_pairs=None, seed=None):
+    """``log(1 + sum_{(u, v)} exp(f_v - f_u))`` per sample, over positive-negative pairs.
+
+    With ``num_pairs=None`` the sum runs over all of ``P x N``, exactly and without an
+    ``L x L`` tensor: it factors as ``exp(LSE_{v in N} f_v + LSE_{u in P} (-f_u))``, so the
+    loss is ``softplus`` of a sum of two masked log-sum-exps (``O(L)`` per row, stable for
+    any score scale). With an integer ``t``, a row with ``|P| * |N| <= t`` still uses all its
+    pairs; a larger row uses ``t`` pairs drawn uniformly (with replacement) from ``P x N``,
+    as the paper's negative sampling (eq. 9, ``t = 1000`` there). A row with no positive or
+    no negative label gives 0 and zero gradients; unknown labels (-1) take no part.
+
+    Args:
+        y_true: multi-hot targets, ``1`` positive, ``0`` negative, ``-1`` unknown.
+        y_pred: scores (logits) of the same shape.
+        num_pairs: None for all pairs, or the most pairs to sample per row.
+        seed: for sampling: None, an int or a ``keras.random.SeedGenerator``.
+
+    Returns:
+        The per-sample loss, shape ``y_pred.shape[:-1]``.
+
+    Example:
+    >>> round(float(lsep_loss([[1.0, 0.0, 0.0]], [[0.0, 0.0, 0.0]])[0]), 4)  # log 3
+    1.0986
+    """
+    num_pairs = _num_pairs_argument(num_pairs)
+    seed = seed_argument(seed)
+    scores, pos, neg = prepare_inputs(y_true, y_pred)
+    lse_neg, _ = masked_logsumexp(scores, neg)
+    lse_pos, _ = masked_logsumexp(-scores, pos)
+    pairs_lse = lse_neg + lse_pos
+    if num_pairs is not None:
+        num_all = ops.sum(pos, axis=-1) * ops.sum(neg, axis=-1)
+        sampled = _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed)
+        pairs_lse = ops.where(num_all <= num_pairs, pairs_lse, sampled)
+    valid = rankable(pos, neg)
+    pairs_lse = ops.where(valid, pairs_lse, ops.zeros_like(pairs_lse))
+    return ops.where(valid, ops.softplus(pairs_lse), ops.zeros_like(pairs_lse))
+
+
+@register
+class LSEPLoss(MultilabelLoss):
+    """Li et al. 2017's log-sum-exp pairwise loss (eq. 7; eq. 9 with sampling).
+
+    Args:
+        num_pairs: None (default) for all positive-negative pairs, computed exactly in
+            ``O(L)`` per row; an int ``t`` for the paper's sampling of at most ``t`` pairs.
+        seed: an int seed for the pair sampling. Defaults to None (a random seed).
+        reduction: as for any ``keras.losses.Loss``. Defaults to ``"sum_over_batch_size"``.
+        name: the loss name. Defaults to ``"lsep_loss"``.
+        dtype: the dtype of the loss computations. Defaults to ``keras.backend.floatx()``.
+
+    Example:
+    >>> loss = LSEPLoss()
+    >>> round(float(loss([[1.0, 0.0, 0.0]], [[0.0, 0.0, 0.0]])), 4)
+    1.0986
+    """
+
+    def __init__(self, num_pairs=None, seed=None, reduction="sum_over_batch_size",
+                 name="lsep_loss", dtype=None):
+        seed = seed_argument(seed)
+        if isinstance(seed, keras.random.SeedGenerator):
+            raise ValueError(
+                "`seed` of LSEPLoss must be None or an int (it is saved in the config). "
+                f"Received: seed={seed!r}"
+            )
+        super().__init__(lsep_loss, name=name, reduction=reduction, dtype=dtype,
+                         num_pairs=_num_pairs_argument(num_pairs), seed=seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call_kwargs(self):
+        return {**self.fn_kwargs, "seed": self.seed_generator}

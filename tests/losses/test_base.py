@@ -1,0 +1,263 @@
+"""Behaviour every multilabel loss shares, checked against the plain-loop references."""
+
+import keras
+import numpy as np
+import pytest
+
+from mlrank_keras import losses
+from tests.helpers import finite_difference, to_numpy, value_and_gradient
+from tests.losses import references as ref
+
+# name: (plain function, class, keyword arguments, numpy reference or None if random)
+CASES = {
+    "softmax": (losses.multilabel_softmax_loss, losses.MultilabelSoftmaxLoss, {}, ref.softmax),
+    "pairwise": (losses.pairwise_hinge_loss, losses.PairwiseHingeLoss, {}, ref.pairwise),
+    "pairwise_m0.3": (
+        losses.pairwise_hinge_loss,
+        losses.PairwiseHingeLoss,
+        {"margin": 0.3},
+        lambda y, f: ref.pairwise(y, f, margin=0.3),
+    ),
+    "warp_exact": (
+        losses.warp_loss,
+        losses.WARPLoss,
+        {"rank_estimate": "exact"},
+        ref.warp_exact,
+    ),
+    "warp_exact_m2": (
+        losses.warp_loss,
+        losses.WARPLoss,
+        {"rank_estimate": "exact", "margin": 2.0},
+        lambda y, f: ref.warp_exact(y, f, margin=2.0),
+    ),
+    "lsep": (losses.lsep_loss, losses.LSEPLoss, {}, ref.lsep),
+    "bpmll": (losses.bpmll_loss, losses.BPMLLLoss, {}, ref.bpmll),
+    "warp_sampled": (
+        losses.warp_loss,
+        losses.WARPLoss,
+        {"rank_estimate": "sampled", "seed": 7},
+        None,
+    ),
+    "lsep_sampled": (losses.lsep_loss, losses.LSEPLoss, {"num_pairs": 5, "seed": 7}, None),
+}
+EXACT = [name for name, case in CASES.items() if case[3] is not None]
+
+
+def random_batch(rng, batch=8, num_labels=13, integer_scores=False):
+    """Targets with positives, negatives, unknown labels (-1) and the edge rows."""
+    y = (rng.random((batch, num_labels)) < 0.35).astype("float32")
+    y[rng.random((batch, num_labels)) < 0.1] = -1.0
+    y[0] = 0.0  # no positive
+    y[1] = 1.0  # no negative
+    y[2] = -1.0  # nothing known
+    y[3, :] = 0.0
+    y[3, 0] = 1.0  # exactly one positive
+    if integer_scores:  # many exact ties at margin 1
+        f = rng.integers(-3, 4, size=(batch, num_labels)).astype("float32")
+    else:
+        f = (2.0 * rng.standard_normal((batch, num_labels))).astype("float32")
+    return y, f
+
+
+@pytest.mark.parametrize("name", EXACT)
+@pytest.mark.parametrize("integer_scores", [False, True])
+def test_values_match_reference(name, integer_scores):
+    fn, _, kwargs, reference = CASES[name]
+    y, f = random_batch(np.random.default_rng(0), integer_scores=integer_scores)
+    np.testing.assert_allclose(to_numpy(fn(y, f, **kwargs)), reference(y, f), rtol=1e-5,
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_values_on_more_label_axes(name):
+    """Labels on the last axis; any leading axes are per-sample axes."""
+    fn, _, kwargs, reference = CASES[name]
+    y, f = random_batch(np.random.default_rng(1), batch=12)
+    y, f = y.reshape(3, 4, 13), f.reshape(3, 4, 13)
+    out = to_numpy(fn(y, f, **kwargs))
+    assert out.shape == (3, 4)
+    np.testing.assert_allclose(out, reference(y, f), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_gradient_matches_finite_differences(name):
+    fn, _, kwargs, reference = CASES[name]
+    rng = np.random.default_rng(2)
+    y, _ = random_batch(rng, batch=6, num_labels=7)
+    f = rng.standard_normal((6, 7)).astype("float32")
+
+    def total(x):
+        return keras.ops.sum(fn(y, x, **kwargs))
+
+    _, grad = value_and_gradient(total, f)
+    expected = finite_difference(lambda x: reference(y, x).sum(), f)
+    np.testing.assert_allclose(grad, expected, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_rows_without_positive_or_negative_give_zero_and_zero_gradient(name):
+    fn, _, kwargs, _ = CASES[name]
+    y = np.array([[0, 0, 0, 0], [1, 1, 1, 1], [-1, -1, -1, -1], [1, 1, -1, -1],
+                  [0, -1, 0, -1]], dtype="float32")
+    f = np.random.default_rng(3).standard_normal(y.shape).astype("float32")
+    value, grad = value_and_gradient(lambda x: keras.ops.sum(fn(y, x, **kwargs)), f)
+    assert value == 0.0
+    np.testing.assert_array_equal(grad, np.zeros_like(f))
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_unknown_labels_take_no_part(name):
+    """A row with -1 columns scores like the same row with those columns deleted."""
+    fn, _, kwargs, _ = CASES[name]
+    rng = np.random.default_rng(4)
+    y = np.array([[1, 0, -1, 0, 1, -1, 0]], dtype="float32")
+    f = rng.standard_normal(y.shape).astype("float32")
+    keep = y[0] >= 0
+    with_unknown = to_numpy(fn(y, f, **kwargs))
+    f_other = f.copy()
+    f_other[0, ~keep] = [50.0, -50.0]
+    np.testing.assert_allclose(to_numpy(fn(y, f_other, **kwargs)), with_unknown, rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(fn(y[:, keep], f[:, keep], **kwargs)), with_unknown,
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_scores_of_1e4_give_finite_values_and_gradients(name):
+    fn, _, kwargs, reference = CASES[name]
+    rng = np.random.default_rng(5)
+    y, _ = random_batch(rng, batch=6, num_labels=9)
+    f = (1e4 * rng.choice([-1.0, 1.0], size=y.shape) + rng.standard_normal(y.shape))
+    f = f.astype("float32")
+    value, grad = value_and_gradient(lambda x: keras.ops.sum(fn(y, x, **kwargs)), f)
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+    if reference is not None and name != "bpmll":  # BP-MLL's exact value is e^20000
+        np.testing.assert_allclose(to_numpy(fn(y, f, **kwargs)), reference(y, f), rtol=1e-5)
+    # A shared offset changes nothing, up to float32 rounding of the shifted scores
+    # themselves (their spacing near 2e4 is 0.002).
+    shifted = f + 1e4
+    np.testing.assert_allclose(to_numpy(fn(y, shifted, **kwargs)), to_numpy(fn(y, f, **kwargs)),
+                               rtol=1e-4, atol=0.05)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_half_precision_inputs(name, dtype):
+    fn, _, kwargs, reference = CASES[name]
+    y, f = random_batch(np.random.default_rng(6), batch=6, num_labels=9)
+    f_half = keras.ops.cast(f, dtype)
+    out = fn(y, f_half, **kwargs)
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    value, grad = value_and_gradient(lambda x: keras.ops.sum(fn(y, x, **kwargs)), f, dtype)
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+    if reference is not None:
+        rounded = to_numpy(keras.ops.cast(f_half, "float32"))
+        np.testing.assert_allclose(to_numpy(out), reference(y, rounded), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_class_reduction_and_sample_weight(name):
+    fn, cls, kwargs, reference = CASES[name]
+    y, f = random_batch(np.random.default_rng(7))
+    weights = np.linspace(0.0, 2.0, len(y)).astype("float32")
+    per_sample = reference(y, f)
+    loss = cls(**kwargs)
+    np.testing.assert_allclose(float(loss(y, f)), per_sample.mean(), rtol=1e-5)
+    np.testing.assert_allclose(float(loss(y, f, sample_weight=weights)),
+                               (per_sample * weights).sum() / len(y), rtol=1e-5)
+    summed = cls(reduction="sum", **kwargs)
+    np.testing.assert_allclose(float(summed(y, f)), per_sample.sum(), rtol=1e-5)
+    unreduced = cls(reduction=None, **kwargs)
+    np.testing.assert_allclose(to_numpy(unreduced(y, f)), per_sample, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_config_round_trip(name):
+    _, cls, kwargs, _ = CASES[name]
+    loss = cls(reduction="sum", name="my_loss", dtype="float32", **kwargs)
+    config = loss.get_config()
+    for key, value in kwargs.items():
+        assert config[key] == value
+    snapshot = dict(config)
+    clone = cls.from_config(config)
+    assert config == snapshot  # from_config leaves its input alone
+    assert clone.get_config() == config
+    restored = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert type(restored) is cls and restored.get_config() == config
+
+
+def _toy_problem(num_labels=6, n=256, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 8)).astype("float32")
+    w = rng.standard_normal((8, num_labels)).astype("float32")
+    y = (x @ w > 0.5).astype("float32")
+    return x, y
+
+
+def _toy_model(num_labels, seed=0):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(num_labels)])
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_compile_and_fit_learns(name):
+    _, cls, kwargs, _ = CASES[name]
+    x, y = _toy_problem()
+    model = _toy_model(y.shape[1])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss=cls(**kwargs))
+    history = model.fit(x, y, batch_size=32, epochs=6, verbose=0).history["loss"]
+    assert np.all(np.isfinite(history))
+    assert history[-1] < 0.7 * history[0]
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+@pytest.mark.parametrize("name", ["pairwise", "warp_exact", "warp_sampled", "lsep", "bpmll",
+                                  "softmax"])
+def test_fit_under_mixed_precision(name, policy):
+    _, cls, kwargs, _ = CASES[name]
+    keras.config.set_dtype_policy(policy)
+    x, y = _toy_problem()
+    model = _toy_model(y.shape[1])
+    assert keras.backend.standardize_dtype(model.outputs[0].dtype) != "float32"
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss=cls(**kwargs))
+    history = model.fit(x, y, batch_size=32, epochs=2, verbose=0).history["loss"]
+    assert np.all(np.isfinite(history))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_keras_file_round_trip(name, tmp_path):
+    _, cls, kwargs, _ = CASES[name]
+    x, y = _toy_problem(n=64)
+    model = _toy_model(y.shape[1])
+    model.compile(optimizer="adam", loss=cls(**kwargs))
+    model.fit(x, y, epochs=1, verbose=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded.loss) is cls
+    assert loaded.loss.get_config() == model.loss.get_config()
+    np.testing.assert_allclose(to_numpy(loaded.predict(x, verbose=0)),
+                               to_numpy(model.predict(x, verbose=0)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_shape_mismatch_is_a_clear_error(name):
+    fn, _, kwargs, _ = CASES[name]
+    with pytest.raises(ValueError, match=r"y_true.shape=\(2, 3\), y_pred.shape=\(2, 4\)"):
+        fn(np.zeros((2, 3)), np.zeros((2, 4)), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: losses.PairwiseHingeLoss(margin=-1.0), "margin=-1.0"),
+        (lambda: losses.WARPLoss(margin="wide"), "margin='wide'"),
+        (lambda: losses.WARPLoss(rank_estimate="approx"), "rank_estimate='approx'"),
+        (lambda: losses.WARPLoss(seed=1.5), "seed=1.5"),
+        (lambda: losses.LSEPLoss(num_pairs=0), "num_pairs=0"),
+        (lambda: losses.LSEPLoss(num_pairs=2.5), "num_pairs=2.5"),
+        (lambda: losses.WARPLoss(seed=keras.random.SeedGenerator(1)), "must be None or an int"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(make, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        make()
