@@ -6,6 +6,7 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.losses.base import (
     MultilabelLoss,
+    draw_uniform,
     masked_logsumexp,
     prepare_inputs,
     rankable,
@@ -32,7 +33,7 @@ def _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed):
     positives = ops.argsort(1.0 - pos, axis=-1)
     negatives = ops.argsort(1.0 - neg, axis=-1)
     shape = tuple(ops.shape(scores)[:-1]) + (2 * num_pairs,)
-    uniform = keras.random.uniform(shape, seed=seed, dtype=scores.dtype)
+    uniform = draw_uniform(shape, seed, scores)
     u_draw, v_draw = uniform[..., :num_pairs], uniform[..., num_pairs:]
 
     def pick(draw, count, members):

@@ -56,7 +56,7 @@ class MultilabelSoftmaxLoss(MultilabelLoss):
     Example:
     >>> loss = MultilabelSoftmaxLoss()
     >>> round(float(loss([[1.0, 1.0, 0.0]], [[2.0, 2.0, 0.0]])), 4)
-    0.1269
+    0.7586
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="multilabel_softmax_loss",

@@ -25,6 +25,7 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.losses.base import (
     MultilabelLoss,
+    draw_uniform,
     center_scores,
     harmonic_numbers,
     margin_argument,
@@ -57,7 +58,7 @@ def _sampled_warp(scores, neg, margin, stats, harmonic, seed):
     not_drawn = ops.cast(num_labels, scores.dtype)  # larger than any draw position
     # A uniformly random draw order of the row's negatives: negatives come first in
     # `draw_order`, and `draw_position` is each label's 0-based place in it.
-    uniform = keras.random.uniform(ops.shape(scores), seed=seed, dtype=scores.dtype)
+    uniform = draw_uniform(ops.shape(scores), seed, scores)
     draw_order = ops.argsort(ops.where(neg > 0, uniform, 2.0), axis=-1)
     draw_position = ops.cast(ops.argsort(draw_order, axis=-1), scores.dtype)
     draw_position = ops.where(neg > 0, draw_position, not_drawn)

@@ -1,0 +1,69 @@
+"""LSEP: hand-worked values, the exact closed form at scale, and the pair sampling."""
+
+import keras
+import numpy as np
+from scipy import stats
+
+from mlrank_keras.losses import LSEPLoss, lsep_loss
+from tests.helpers import to_numpy
+from tests.losses import references as ref
+
+
+def test_hand_worked():
+    # One positive, two negatives, all scores 0: log(1 + 2) = log 3.
+    # Two positives at 1, one negative at 0: log(1 + 2 e^-1).
+    y = [[1, 0, 0], [1, 1, 0]]
+    f = [[0.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
+    np.testing.assert_allclose(to_numpy(lsep_loss(y, f)), [np.log(3.0), np.log1p(2 / np.e)],
+                               rtol=1e-6)
+
+
+def test_exact_matches_reference_at_1000_labels():
+    rng = np.random.default_rng(0)
+    y = (rng.random((2, 1000)) < 0.05).astype("float32")
+    f = (3.0 * rng.standard_normal((2, 1000))).astype("float32")
+    np.testing.assert_allclose(to_numpy(lsep_loss(y, f)), ref.lsep(y, f), rtol=1e-5)
+
+
+def test_sampling_keeps_small_rows_exact():
+    """A row with |P| * |N| <= num_pairs uses all its pairs."""
+    rng = np.random.default_rng(1)
+    y = np.array([[1, 0, 0, 0, -1], [1, 1, 0, 0, 0], [1, 1, 1, 0, 0]], dtype="float32")
+    f = rng.standard_normal(y.shape).astype("float32")
+    np.testing.assert_allclose(to_numpy(lsep_loss(y, f, num_pairs=6, seed=0)), ref.lsep(y, f),
+                               rtol=1e-6)
+
+
+def test_sampled_pairs_are_uniform_over_positive_negative_pairs():
+    """With one pair per row the loss is softplus(f_v - f_u) of the drawn pair; the six
+    pairs of (2 positives x 3 negatives) have distinct differences, so each is recognised."""
+    batch = 12000
+    f_row = np.array([0.0, 0.25, -1.0, 0.5, 2.0], dtype="float32")
+    y_row = np.array([1, 1, 0, 0, 0], dtype="float32")
+    pairs = [(u, v) for u in (0, 1) for v in (2, 3, 4)]
+    expected = np.array([np.log1p(np.exp(f_row[v] - f_row[u])) for u, v in pairs])
+    values = to_numpy(lsep_loss(np.tile(y_row, (batch, 1)), np.tile(f_row, (batch, 1)),
+                                num_pairs=1, seed=4))
+    which = np.abs(values[:, None] - expected[None, :]).argmin(axis=1)
+    np.testing.assert_allclose(values, expected[which], rtol=1e-5)
+    counts = np.bincount(which, minlength=len(pairs))
+    assert stats.chisquare(counts).pvalue > 1e-3
+
+
+def test_sampled_sums_over_exactly_num_pairs_pairs():
+    """All pair differences equal 0, so the loss is log(1 + t) for t sampled pairs."""
+    y = np.array([[1, 1, 1, 0, 0, 0, 0]], dtype="float32")
+    f = np.zeros_like(y)
+    np.testing.assert_allclose(to_numpy(lsep_loss(y, f, num_pairs=5, seed=1)), [np.log(6.0)],
+                               rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(lsep_loss(y, f)), [np.log(13.0)], rtol=1e-6)
+
+
+def test_sampled_same_seed_same_value():
+    rng = np.random.default_rng(2)
+    y = (rng.random((16, 30)) < 0.3).astype("float32")
+    f = rng.standard_normal((16, 30)).astype("float32")
+    first = to_numpy(LSEPLoss(num_pairs=10, seed=3, reduction=None)(y, f))
+    again = to_numpy(LSEPLoss(num_pairs=10, seed=3, reduction=None)(y, f))
+    np.testing.assert_array_equal(first, again)
+    assert keras.backend.standardize_dtype(first.dtype) == "float32"
