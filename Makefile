@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: install test test-% lint bench-losses clean
+.PHONY: install demo test test-% lint bench-losses clean
 
 install: $(VENV)/.installed
 
@@ -20,7 +20,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -e '.[tensorflow-cpu,jax,dev]'
 	touch $@
 
-test: install
+demo: install
+	$(PY) -m mlrank_keras.demo
+
+test: install lint
 	@set -e; for b in $(BACKENDS); do \
 	  echo "=== pytest, KERAS_BACKEND=$$b ==="; \
 	  KERAS_BACKEND=$$b $(PY) -m pytest -q $(PYTEST_ARGS); \

@@ -35,7 +35,7 @@ def prepare_inputs(y_true, y_pred):
             "`y_true` and `y_pred` must have the same rank (at least 1, labels on the last "
             f"axis). Received: y_true.shape={true_shape}, y_pred.shape={pred_shape}"
         )
-    for a, b in zip(true_shape, pred_shape):
+    for a, b in zip(true_shape, pred_shape, strict=True):
         if a is not None and b is not None and a != b:
             raise ValueError(
                 "`y_true` and `y_pred` must have the same shape. "

@@ -25,8 +25,8 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.losses.base import (
     MultilabelLoss,
-    draw_uniform,
     center_scores,
+    draw_uniform,
     harmonic_numbers,
     margin_argument,
     prepare_inputs,

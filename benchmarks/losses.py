@@ -1,0 +1,191 @@
+"""Forward+backward time and peak memory of each loss, as ratios to binary cross-entropy.
+
+Usage (one backend per process; `make bench-losses` runs all three):
+
+    KERAS_BACKEND=tensorflow python benchmarks/losses.py [--sizes 20 81 1000 10000]
+
+Each loss's gradient step (the mean loss over a B x L batch of scores and its gradient with
+respect to the scores) runs in the backend's default `fit` mode: `tf.function` without XLA
+on a CPU-only TensorFlow (what Keras's `jit_compile="auto"` picks there), `jax.jit`, and
+eager PyTorch. Times are medians of runs interleaved with
+`keras.losses.BinaryCrossentropy(from_logits=True)` in the same process, reported as
+ratios. Peak memory is the growth of the peak resident set of a fresh subprocess that
+builds the inputs and then runs the step twice. "dense all-pairs" is the textbook
+B x L x L pairwise hinge, for comparison where it fits in memory.
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+from mlrank_keras import losses  # noqa: E402
+
+BATCH = 32
+DENSE_MAX_LABELS = 1000  # B x L x L float32 at 10,000 labels is 12.8 GB per tensor
+
+
+def dense_pairwise_hinge(y_true, y_pred, margin=1.0):
+    """The all-pairs form most public implementations use: a B x L x L tensor."""
+    pos = ops.cast(y_true > 0.5, y_pred.dtype)
+    neg = ops.cast(ops.logical_and(y_true >= 0, y_true <= 0.5), y_pred.dtype)
+    hinge = ops.relu(margin - y_pred[..., :, None] + y_pred[..., None, :])
+    return ops.sum(pos[..., :, None] * neg[..., None, :] * hinge, axis=(-2, -1))
+
+
+CASES = {
+    "BCE (baseline)": lambda: keras.losses.BinaryCrossentropy(from_logits=True),
+    "MultilabelSoftmaxLoss": lambda: losses.MultilabelSoftmaxLoss(),
+    "PairwiseHingeLoss": lambda: losses.PairwiseHingeLoss(),
+    "WARPLoss exact": lambda: losses.WARPLoss(rank_estimate="exact"),
+    "WARPLoss sampled": lambda: losses.WARPLoss(rank_estimate="sampled", seed=0),
+    "LSEPLoss all pairs": lambda: losses.LSEPLoss(),
+    "LSEPLoss 1000 pairs": lambda: losses.LSEPLoss(num_pairs=1000, seed=0),
+    "BPMLLLoss": lambda: losses.BPMLLLoss(),
+    "dense all-pairs hinge": lambda: dense_pairwise_hinge,
+}
+BASELINE = "BCE (baseline)"
+
+
+def make_inputs(num_labels, seed=0):
+    rng = np.random.default_rng(seed)
+    y = (rng.random((BATCH, num_labels)) < min(0.5, 3.0 / num_labels + 0.02)).astype("float32")
+    f = rng.standard_normal((BATCH, num_labels)).astype("float32")
+    return ops.convert_to_tensor(y), ops.convert_to_tensor(f)
+
+
+def make_step(loss):
+    """A function (y, f) -> gradient of mean(loss(y, f)) with respect to f, finished."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function(jit_compile=False)
+        def step(y, f):
+            with tf.GradientTape() as tape:
+                tape.watch(f)
+                value = ops.mean(loss(y, f))
+            return tape.gradient(value, f)
+
+        return lambda y, f: step(y, f).numpy()
+    if backend == "jax":
+        import jax
+
+        step = jax.jit(jax.grad(lambda f, y: ops.mean(loss(y, f))))
+        return lambda y, f: step(f, y).block_until_ready()
+    if backend == "torch":
+
+        def step(y, f):
+            f = f.detach().requires_grad_(True)
+            ops.mean(loss(y, f)).backward()
+            return f.grad
+
+        return step
+    raise NotImplementedError(backend)
+
+
+def fits(name, num_labels):
+    return not (name.startswith("dense") and num_labels > DENSE_MAX_LABELS)
+
+
+def time_ratios(num_labels, repeats):
+    y, f = make_inputs(num_labels)
+    base = make_step(CASES[BASELINE]())
+    base(y, f)
+    base(y, f)
+    rows = {}
+    for name, make in CASES.items():
+        if name == BASELINE or not fits(name, num_labels):
+            continue
+        step = make_step(make())
+        step(y, f)
+        step(y, f)
+        ratios, base_times, times = [], [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            base(y, f)
+            middle = time.perf_counter()
+            step(y, f)
+            end = time.perf_counter()
+            base_times.append(middle - start)
+            times.append(end - middle)
+            ratios.append((end - middle) / (middle - start))
+        rows[name] = {
+            "ratio": statistics.median(ratios),
+            "ms": 1e3 * statistics.median(times),
+            "bce_ms": 1e3 * statistics.median(base_times),
+        }
+    return rows
+
+
+def peak_memory_child(name, num_labels):
+    """Runs in a fresh process: prints the growth of peak RSS in MB for one step."""
+    y, f = make_inputs(num_labels)
+    step = make_step(CASES[name]())
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    step(y, f)
+    step(y, f)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"peak_mb": (after - before) / 1024.0}))
+
+
+def peak_memory(name, num_labels):
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-child", name, str(num_labels)],
+        capture_output=True, text=True, check=True, env=os.environ.copy(),
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])["peak_mb"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 81, 1000, 10000])
+    parser.add_argument("--memory-sizes", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--memory-child", nargs=2, metavar=("CASE", "LABELS"))
+    args = parser.parse_args()
+    if args.memory_child:
+        peak_memory_child(args.memory_child[0], int(args.memory_child[1]))
+        return
+    backend = keras.backend.backend()
+    print(f"## backend: {backend}, B={BATCH}\n")
+    print("Time of forward+backward as a ratio to BCE in the same process (median):\n")
+    results = {n: time_ratios(n, repeats=25 if n <= 1000 else 9) for n in args.sizes}
+    print("| loss | " + " | ".join(f"L={n:,}" for n in args.sizes) + " |")
+    print("|---|" + "---|" * len(args.sizes))
+    print("| BCE (baseline), ms | " + " | ".join(
+        f"{statistics.median(r['bce_ms'] for r in results[n].values()):.3f}"
+        for n in args.sizes) + " |")
+    for name in CASES:
+        if name == BASELINE:
+            continue
+        cells = [
+            f"{results[n][name]['ratio']:.2f}x" if name in results[n] else "does not fit"
+            for n in args.sizes
+        ]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    if args.memory_sizes:
+        print("\nPeak memory growth of one forward+backward step (MB, fresh process):\n")
+        print("| loss | " + " | ".join(f"L={n:,}" for n in args.memory_sizes) + " |")
+        print("|---|" + "---|" * len(args.memory_sizes))
+        for name in CASES:
+            cells = [
+                f"{peak_memory(name, n):.0f}" if fits(name, n) else "needs > 12.8 GB"
+                for n in args.memory_sizes
+            ]
+            print(f"| {name} | " + " | ".join(cells) + " |")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
