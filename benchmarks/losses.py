@@ -137,7 +137,7 @@ def peak_memory_child(name, num_labels):
     step(y, f)
     step(y, f)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"peak_mb": (after - before) / 1024.0}))
+    print(json.dumps({"growth_mb": (after - before) / 1024.0, "peak_mb": after / 1024.0}))
 
 
 def peak_memory(name, num_labels):
@@ -145,7 +145,8 @@ def peak_memory(name, num_labels):
         [sys.executable, __file__, "--memory-child", name, str(num_labels)],
         capture_output=True, text=True, check=True, env=os.environ.copy(),
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])["peak_mb"]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return f"{result['growth_mb']:.0f} / {result['peak_mb']:.0f}"
 
 
 def main():
@@ -161,6 +162,8 @@ def main():
     print(f"## backend: {backend}, B={BATCH}\n")
     print("Time of forward+backward as a ratio to BCE in the same process (median):\n")
     results = {n: time_ratios(n, repeats=25 if n <= 1000 else 9) for n in args.sizes}
+    if not args.sizes:
+        results = {}
     print("| loss | " + " | ".join(f"L={n:,}" for n in args.sizes) + " |")
     print("|---|" + "---|" * len(args.sizes))
     print("| BCE (baseline), ms | " + " | ".join(
@@ -175,12 +178,13 @@ def main():
         ]
         print(f"| {name} | " + " | ".join(cells) + " |")
     if args.memory_sizes:
-        print("\nPeak memory growth of one forward+backward step (MB, fresh process):\n")
+        print("\nMemory of a fresh process running the step twice, MB: growth of the peak "
+              "RSS over the peak after building the inputs / the process's peak RSS:\n")
         print("| loss | " + " | ".join(f"L={n:,}" for n in args.memory_sizes) + " |")
         print("|---|" + "---|" * len(args.memory_sizes))
         for name in CASES:
             cells = [
-                f"{peak_memory(name, n):.0f}" if fits(name, n) else "needs > 12.8 GB"
+                peak_memory(name, n) if fits(name, n) else "needs > 12.8 GB"
                 for n in args.memory_sizes
             ]
             print(f"| {name} | " + " | ".join(cells) + " |")

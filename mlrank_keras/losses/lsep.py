@@ -78,8 +78,15 @@ def lsep_loss(y_true, y_pred, num_pairs=None, seed=None):
     pairs_lse = lse_neg + lse_pos
     if num_pairs is not None:
         num_all = ops.sum(pos, axis=-1) * ops.sum(neg, axis=-1)
-        sampled = _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed)
-        pairs_lse = ops.where(num_all <= num_pairs, pairs_lse, sampled)
+        small = num_all <= num_pairs
+        exact = pairs_lse
+
+        def mixed():
+            sampled = _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed)
+            return ops.where(small, exact, sampled)
+
+        # Sample only when some row has more than `num_pairs` pairs.
+        pairs_lse = ops.cond(ops.all(small), lambda: exact, mixed)
     valid = rankable(pos, neg)
     pairs_lse = ops.where(valid, pairs_lse, ops.zeros_like(pairs_lse))
     return ops.where(valid, ops.softplus(pairs_lse), ops.zeros_like(pairs_lse))
