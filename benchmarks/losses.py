@@ -149,45 +149,50 @@ def peak_memory(name, num_labels):
     return f"{result['growth_mb']:.0f} / {result['peak_mb']:.0f}"
 
 
+def print_times(results, sizes):
+    print("Time of forward+backward as a ratio to BCE in the same process (median):\n")
+    print("| loss | " + " | ".join(f"L={n:,}" for n in sizes) + " |")
+    print("|---|" + "---|" * len(sizes))
+    print("| BCE (baseline), ms | " + " | ".join(
+        f"{statistics.median(r['bce_ms'] for r in results[n].values()):.3f}"
+        for n in sizes) + " |")
+    for name in CASES:
+        if name == BASELINE:
+            continue
+        cells = [
+            f"{results[n][name]['ratio']:.2f}x" if name in results[n] else "does not fit"
+            for n in sizes
+        ]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def print_memory(sizes):
+    print("\nMemory of a fresh process running the step twice, MB: growth of the peak RSS "
+          "over the peak after building the inputs / the process's peak RSS:\n")
+    print("| loss | " + " | ".join(f"L={n:,}" for n in sizes) + " |")
+    print("|---|" + "---|" * len(sizes))
+    for name in CASES:
+        cells = [
+            peak_memory(name, n) if fits(name, n) else "needs > 12.8 GB" for n in sizes
+        ]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 81, 1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[20, 81, 1000, 10000])
     parser.add_argument("--memory-sizes", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--memory-child", nargs=2, metavar=("CASE", "LABELS"))
     args = parser.parse_args()
     if args.memory_child:
         peak_memory_child(args.memory_child[0], int(args.memory_child[1]))
         return
-    backend = keras.backend.backend()
-    print(f"## backend: {backend}, B={BATCH}\n")
-    print("Time of forward+backward as a ratio to BCE in the same process (median):\n")
-    results = {n: time_ratios(n, repeats=25 if n <= 1000 else 9) for n in args.sizes}
-    if not args.sizes:
-        results = {}
-    print("| loss | " + " | ".join(f"L={n:,}" for n in args.sizes) + " |")
-    print("|---|" + "---|" * len(args.sizes))
-    print("| BCE (baseline), ms | " + " | ".join(
-        f"{statistics.median(r['bce_ms'] for r in results[n].values()):.3f}"
-        for n in args.sizes) + " |")
-    for name in CASES:
-        if name == BASELINE:
-            continue
-        cells = [
-            f"{results[n][name]['ratio']:.2f}x" if name in results[n] else "does not fit"
-            for n in args.sizes
-        ]
-        print(f"| {name} | " + " | ".join(cells) + " |")
+    print(f"## backend: {keras.backend.backend()}, B={BATCH}\n")
+    if args.sizes:
+        results = {n: time_ratios(n, repeats=25 if n <= 1000 else 9) for n in args.sizes}
+        print_times(results, args.sizes)
     if args.memory_sizes:
-        print("\nMemory of a fresh process running the step twice, MB: growth of the peak "
-              "RSS over the peak after building the inputs / the process's peak RSS:\n")
-        print("| loss | " + " | ".join(f"L={n:,}" for n in args.memory_sizes) + " |")
-        print("|---|" + "---|" * len(args.memory_sizes))
-        for name in CASES:
-            cells = [
-                peak_memory(name, n) if fits(name, n) else "needs > 12.8 GB"
-                for n in args.memory_sizes
-            ]
-            print(f"| {name} | " + " | ".join(cells) + " |")
+        print_memory(args.memory_sizes)
     sys.stdout.flush()
 
 

@@ -86,50 +86,91 @@ def harmonic_numbers(num_labels, dtype):
     return ops.concatenate([ops.zeros((1,), dtype=dtype), ops.cumsum(1.0 / j)], axis=0)
 
 
-def sorted_violators(scores, pos, neg, margin):
-    """One stable sort per row gives, for every positive, its violating negatives.
+def num_labels_of(scores):
+    """The label count: static where known (``top_k`` on JAX needs a Python int)."""
+    static = scores.shape[-1]
+    return static if static is not None else ops.shape(scores)[-1]
 
-    A negative ``v`` violates a positive ``u`` when ``margin - f_u + f_v > 0``. The row is
-    laid out as ``[f - margin | f]`` (the thresholds of the positives, then the scores of
-    the negatives; length ``2L``) and sorted by decreasing key. The sort is stable, so at a
-    tie ``f_v == f_u - margin`` the threshold comes first and ``v`` is not counted: the
-    comparison is strict, exactly as in the hinge. At a positive's slot, a cumulative sum
-    over the sorted row then counts (and sums the scores of) exactly its violators.
 
-    Returns a dict of ``(..., 2L)`` tensors in sorted order:
-        order: the sorting permutation (indices into the ``2L`` layout).
-        is_pos: 1 at the slot of a positive's threshold.
-        pos_score: ``f_u`` at a positive's slot.
-        num_violators: ``r_u`` at a positive's slot (the count of violating negatives).
-        violator_sum: ``sum_{violating v} f_v`` at a positive's slot.
+def take_rows(x, indices):
+    """``take_along_axis(x, indices, axis=-1)`` as one flat gather (leading axes as rows).
+
+    Same values and gradients; on TensorFlow it costs half as much as ``take_along_axis``,
+    which builds full index grids.
     """
-    zeros = ops.zeros_like(scores)
-    keys = ops.concatenate([scores - margin, scores], axis=-1)
-    order = ops.argsort(-keys, axis=-1)
-
-    def gather(first, second):
-        return ops.take_along_axis(ops.concatenate([first, second], axis=-1), order, axis=-1)
-
-    is_neg = gather(zeros, neg)
-    return {
-        "order": order,
-        "is_pos": gather(pos, zeros),
-        "pos_score": gather(scores * pos, zeros),
-        "num_violators": ops.cumsum(is_neg, axis=-1),
-        "violator_sum": ops.cumsum(gather(zeros, scores * neg), axis=-1),
-    }
+    width = ops.shape(x)[-1]
+    out_shape = ops.shape(indices)
+    rows_x = ops.reshape(x, (-1, width))
+    rows_i = ops.reshape(ops.cast(indices, "int32"), (ops.shape(rows_x)[0], -1))
+    offsets = ops.arange(ops.shape(rows_x)[0], dtype="int32")[:, None] * width
+    flat = ops.take(ops.reshape(rows_x, (-1,)), ops.reshape(rows_i + offsets, (-1,)))
+    return ops.reshape(flat, out_shape)
 
 
-def draw_uniform(shape, seed, scores):
-    """Uniform ``[0, 1)`` draws of ``shape`` through ``seed`` for the sampled losses.
+def searchsorted_rows(sorted_rows, queries, side):
+    """``searchsorted`` of each row of ``queries`` into the same row of ``sorted_rows``."""
+    return ops.vectorized_map(
+        lambda row: ops.searchsorted(row[0], row[1], side=side), (sorted_rows, queries)
+    )
+
+
+def _sort_codes(keys, pos, neg):
+    """Exact int32 sort codes for non-positive float32 keys, positives first at ties.
+
+    After centering every key is ``<= 0``, so ordering by decreasing value is ordering by
+    increasing magnitude, and a float32 magnitude is 31 bits of its bit pattern. The code
+    ``(magnitude - 2**30) * 2 + is_negative`` therefore orders by decreasing key, with a
+    positive's threshold before a negative's equal score (the strict hinge), and never
+    overflows int32. Unknown labels get the largest code.
+    """
+    magnitude = ops.bitwise_and(ops.view(keys, "int32"), 0x7FFFFFFF)
+    known = (pos + neg) > 0
+    magnitude = ops.where(known, magnitude, 0x7FFFFFFF)
+    is_negative = ops.cast(ops.logical_or(neg > 0, ~known), "int32")
+    return (magnitude - 2**30) * 2 + is_negative
+
+
+def weighted_violations(scores, pos, neg, margin, rank_weight):
+    """``sum_{u in P} w(r_u) sum_{v in N: margin - f_u + f_v > 0} (margin - f_u + f_v)``.
+
+    ``r_u`` is the number of negatives violating ``u`` and ``w = rank_weight(r)`` a weight
+    that depends on the count only (1 for the pairwise hinge, ``L(r)/r`` for exact WARP).
+
+    One ``top_k`` per row, on exact integer codes of the keys ``f_u - margin`` (positives)
+    and ``f_v`` (negatives), sorts them by decreasing value with a positive first at a tie
+    (see `_sort_codes`): a positive's violators are then exactly the negatives before it.
+    The value is written as ``sum_u w_u r_u (margin - f_u) + sum_v C_v f_v``, ``C_v`` being
+    the summed weights of the positives that ``v`` violates (those after it). Counts and
+    weights are constants for the gradient, so the backward pass is one gather's.
+    """
+    scores = center_scores(scores, pos, neg)  # keys <= 0; exact sums at any offset
+    keys = scores - margin * pos
+    codes = _sort_codes(ops.stop_gradient(keys), pos, neg)
+    negated, order = ops.top_k(-1 - codes, k=num_labels_of(scores), sorted=True)
+    codes_sorted = -1 - negated
+    unknown = codes_sorted == 2**31 - 1
+    is_neg_bit = ops.bitwise_and(codes_sorted, 1) == 1
+    is_pos = ops.cast(ops.logical_and(~is_neg_bit, ~unknown), scores.dtype)
+    is_neg = ops.cast(ops.logical_and(is_neg_bit, ~unknown), scores.dtype)
+    score_sorted = take_rows(scores, order)
+    rank = ops.cumsum(is_neg, axis=-1)  # at a positive's slot: its violator count
+    weight = is_pos * rank_weight(rank)
+    # A negative violates exactly the positives after it in the sorted row.
+    weight_after = ops.sum(weight, axis=-1, keepdims=True) - ops.cumsum(weight, axis=-1)
+    return ops.sum(
+        weight * rank * (margin - score_sorted) + is_neg * weight_after * score_sorted, axis=-1
+    )
+
+
+def step_seed(seed, scores):
+    """The seed to hand to ``keras.random`` for the sampled losses.
 
     ``seed`` is None, an int or a ``keras.random.SeedGenerator``. On JAX, ``fit`` runs the
     loss inside a jitted step that carries forward only layers', optimizers' and metrics'
     variables, never a loss's, so a loss's ``SeedGenerator`` would hand every step the same
     key. There the key is folded with the bits of ``sum(f * (1 + f))`` over the scores,
     which change at every training step; the draws remain a function of the seed and the
-    inputs (reproducible).
-    TensorFlow and PyTorch advance the generator's state as usual.
+    inputs (reproducible). TensorFlow and PyTorch advance the generator's state as usual.
     """
     if keras.backend.backend() == "jax" and isinstance(seed, keras.random.SeedGenerator):
         key = seed.next()
@@ -140,7 +181,7 @@ def draw_uniform(shape, seed, scores):
         seed = key + ops.cast(ops.convert_to_tensor([0, 1]), key.dtype) * ops.cast(
             fold, key.dtype
         )
-    return keras.random.uniform(shape, seed=seed, dtype=scores.dtype)
+    return seed
 
 
 def seed_argument(seed):

@@ -6,11 +6,14 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.losses.base import (
     MultilabelLoss,
-    draw_uniform,
     masked_logsumexp,
+    num_labels_of,
     prepare_inputs,
     rankable,
+    searchsorted_rows,
     seed_argument,
+    step_seed,
+    take_rows,
 )
 
 
@@ -27,21 +30,19 @@ def _num_pairs_argument(num_pairs):
 
 def _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed):
     """``log sum exp(f_v - f_u)`` over ``num_pairs`` pairs drawn uniformly from P x N."""
-    num_pos = ops.sum(pos, axis=-1, keepdims=True)
-    num_neg = ops.sum(neg, axis=-1, keepdims=True)
-    # Stable sorts put the row's positives (negatives) first, in label order.
-    positives = ops.argsort(1.0 - pos, axis=-1)
-    negatives = ops.argsort(1.0 - neg, axis=-1)
     shape = tuple(ops.shape(scores)[:-1]) + (2 * num_pairs,)
-    uniform = draw_uniform(shape, seed, scores)
-    u_draw, v_draw = uniform[..., :num_pairs], uniform[..., num_pairs:]
+    uniform = keras.random.uniform(shape, seed=step_seed(seed, scores), dtype=scores.dtype)
 
-    def pick(draw, count, members):
+    def pick(draw, members):
+        # The k-th member (k uniform in [0, count)) is where cumsum(members) reaches k + 1.
+        cumulative = ops.cumsum(members, axis=-1)
+        count = cumulative[..., -1:]
         k = ops.minimum(ops.floor(draw * count), ops.maximum(count - 1.0, 0.0))
-        label = ops.take_along_axis(members, ops.cast(k, "int32"), axis=-1)
-        return ops.take_along_axis(scores, label, axis=-1)
+        label = searchsorted_rows(cumulative, k + 1.0, side="left")
+        label = ops.minimum(label, num_labels_of(scores) - 1)
+        return take_rows(scores, label)
 
-    diffs = pick(v_draw, num_neg, negatives) - pick(u_draw, num_pos, positives)
+    diffs = pick(uniform[..., num_pairs:], neg) - pick(uniform[..., :num_pairs], pos)
     return ops.logsumexp(diffs, axis=-1)
 
 

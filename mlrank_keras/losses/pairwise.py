@@ -5,10 +5,9 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.losses.base import (
     MultilabelLoss,
-    center_scores,
     margin_argument,
     prepare_inputs,
-    sorted_violators,
+    weighted_violations,
 )
 
 
@@ -16,7 +15,7 @@ from mlrank_keras.losses.base import (
 def pairwise_hinge_loss(y_true, y_pred, margin=1.0):
     """``sum_{u in P} sum_{v in N} max(0, margin - f_u + f_v)`` per sample.
 
-    Exact, with no ``L x L`` tensor: one sort per row and cumulative sums
+    Exact, with no ``L x L`` tensor: one ``top_k`` per row and cumulative counts
     (``O(L log L)`` time, ``O(L)`` memory per row). A row with no positive or no negative
     label gives 0 and zero gradients; unknown labels (-1) take no part.
 
@@ -34,10 +33,7 @@ def pairwise_hinge_loss(y_true, y_pred, margin=1.0):
     """
     margin = margin_argument(margin)
     scores, pos, neg = prepare_inputs(y_true, y_pred)
-    scores = center_scores(scores, pos, neg)
-    stats = sorted_violators(scores, pos, neg, margin)
-    hinge_sums = stats["num_violators"] * (margin - stats["pos_score"]) + stats["violator_sum"]
-    return ops.sum(stats["is_pos"] * hinge_sums, axis=-1)
+    return weighted_violations(scores, pos, neg, margin, ops.ones_like)
 
 
 @register

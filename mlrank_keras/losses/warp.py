@@ -13,10 +13,12 @@ label ``u``, its violators ``V_u = {v in N : margin - f_u + f_v > 0}``:
   with no violator gives no loss.
 
 Both forms take one sort per row (``O(L log L)`` time, ``O(L)`` memory per row) and no
-Python loop. The sampled form draws one uniformly random order of the row's negatives per
-call and lets every positive of the row read its own first violator from it: each
-positive's draws follow the paper's process exactly (a uniformly random order without
-replacement); positives of one row share that order.
+Python loop. The exact form sorts the scores (see `weighted_violations`). The sampled form
+draws one uniformly random order of the row's negatives per call (a sort of random keys)
+and lets every positive read its own first violator from it, the first draw whose running
+maximum score passes ``f_u - margin`` (a binary search): each positive's draws follow the
+paper's process exactly (a uniformly random order without replacement); positives of one
+row share that order.
 """
 
 import keras
@@ -25,13 +27,15 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.losses.base import (
     MultilabelLoss,
-    center_scores,
-    draw_uniform,
     harmonic_numbers,
     margin_argument,
+    num_labels_of,
     prepare_inputs,
+    searchsorted_rows,
     seed_argument,
-    sorted_violators,
+    step_seed,
+    take_rows,
+    weighted_violations,
 )
 
 RANK_ESTIMATES = ("exact", "sampled")
@@ -46,37 +50,28 @@ def _rank_estimate_argument(rank_estimate):
     return rank_estimate
 
 
-def _exact_warp(scores, margin, stats, harmonic):
-    rank = stats["num_violators"]
-    hinge_sums = rank * (margin - stats["pos_score"]) + stats["violator_sum"]
-    rank_weight = ops.take(harmonic, ops.cast(rank, "int32")) / ops.maximum(rank, 1.0)
-    return ops.sum(stats["is_pos"] * rank_weight * hinge_sums, axis=-1)
-
-
-def _sampled_warp(scores, neg, margin, stats, harmonic, seed):
-    num_labels = ops.shape(scores)[-1]
-    not_drawn = ops.cast(num_labels, scores.dtype)  # larger than any draw position
-    # A uniformly random draw order of the row's negatives: negatives come first in
-    # `draw_order`, and `draw_position` is each label's 0-based place in it.
-    uniform = draw_uniform(ops.shape(scores), seed, scores)
-    draw_order = ops.argsort(ops.where(neg > 0, uniform, 2.0), axis=-1)
-    draw_position = ops.cast(ops.argsort(draw_order, axis=-1), scores.dtype)
-    draw_position = ops.where(neg > 0, draw_position, not_drawn)
-    # In the sorted layout a positive's violators are the negatives before its slot, so the
-    # first violator drawn is a running minimum of the draw positions.
-    layout = ops.concatenate([ops.full_like(scores, not_drawn), draw_position], axis=-1)
-    sorted_layout = ops.take_along_axis(layout, stats["order"], axis=-1)
-    first_draw = ops.associative_scan(ops.minimum, sorted_layout, axis=-1)
-    first_draw = ops.reshape(first_draw, ops.shape(sorted_layout))  # TF drops the rank
-    found = ops.cast(first_draw < not_drawn, scores.dtype)
-    first_draw = ops.cast(ops.minimum(first_draw, not_drawn - 1.0), "int32")
-    trials = ops.cast(first_draw, scores.dtype) + 1.0
+def _sampled_warp(scores, pos, neg, margin, harmonic, seed):
+    num_labels = num_labels_of(scores)
+    # A uniformly random draw order of the row's negatives (they come first): 31-bit
+    # random keys, so that ties between keys (which top_k breaks by index) are rare.
+    draw_keys = keras.random.randint(
+        ops.shape(scores), 0, 2**31 - 1, dtype="int32", seed=step_seed(seed, scores)
+    )
+    _, draw_order = ops.top_k(ops.where(neg > 0, draw_keys, -1), k=num_labels, sorted=True)
+    drawn = take_rows(ops.where(neg > 0, scores, -float("inf")), draw_order)
+    # Positive u's first violator is the first draw scoring above f_u - margin, that is the
+    # first place where the running maximum of the drawn scores exceeds it.
+    running_max = ops.associative_scan(ops.maximum, ops.stop_gradient(drawn), axis=-1)
+    running_max = ops.reshape(running_max, ops.shape(drawn))  # TF drops the rank
+    misses = searchsorted_rows(running_max, ops.stop_gradient(scores) - margin, side="right")
+    found = pos * ops.cast(misses < num_labels, scores.dtype)
+    misses = ops.minimum(misses, num_labels - 1)
+    trials = ops.cast(misses, scores.dtype) + 1.0
     rank = ops.floor((ops.cast(num_labels, scores.dtype) - 1.0) / trials)
     weight = ops.stop_gradient(ops.take(harmonic, ops.cast(rank, "int32")))
-    violator = ops.take_along_axis(draw_order, first_draw, axis=-1)
-    violator_score = ops.take_along_axis(scores, violator, axis=-1)
-    hinge = margin - stats["pos_score"] + violator_score
-    return ops.sum(stats["is_pos"] * found * weight * hinge, axis=-1)
+    violator_score = take_rows(drawn, misses)
+    violator_score = ops.where(found > 0, violator_score, 0.0)
+    return ops.sum(found * weight * (margin - scores + violator_score), axis=-1)
 
 
 @register
@@ -107,12 +102,14 @@ def warp_loss(y_true, y_pred, margin=1.0, rank_estimate="exact", seed=None):
     rank_estimate = _rank_estimate_argument(rank_estimate)
     seed = seed_argument(seed)
     scores, pos, neg = prepare_inputs(y_true, y_pred)
-    scores = center_scores(scores, pos, neg)
-    stats = sorted_violators(scores, pos, neg, margin)
-    harmonic = harmonic_numbers(ops.shape(scores)[-1], scores.dtype)
+    harmonic = harmonic_numbers(num_labels_of(scores), scores.dtype)
     if rank_estimate == "exact":
-        return _exact_warp(scores, margin, stats, harmonic)
-    return _sampled_warp(scores, neg, margin, stats, harmonic, seed)
+
+        def rank_weight(rank):  # L(r) / r, and 0 for r = 0
+            return ops.take(harmonic, ops.cast(rank, "int32")) / ops.maximum(rank, 1.0)
+
+        return weighted_violations(scores, pos, neg, margin, rank_weight)
+    return _sampled_warp(scores, pos, neg, margin, harmonic, seed)
 
 
 @register
