@@ -189,7 +189,7 @@ def main():
         return
     print(f"## backend: {keras.backend.backend()}, B={BATCH}\n")
     if args.sizes:
-        results = {n: time_ratios(n, repeats=25 if n <= 1000 else 9) for n in args.sizes}
+        results = {n: time_ratios(n, repeats=25 if n <= 1000 else 15) for n in args.sizes}
         print_times(results, args.sizes)
     if args.memory_sizes:
         print_memory(args.memory_sizes)

@@ -261,3 +261,35 @@ def test_shape_mismatch_is_a_clear_error(name):
 def test_bad_arguments_are_clear_errors(make, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
         make()
+
+
+def test_sort_codes_order_keys_down_and_positives_first_at_ties():
+    """Code order is the lexicographic order (key descending, positive before negative),
+    unknown labels last; checked pair by pair, with ties, -0.0, huge values and -inf."""
+    from mlrank_keras.losses.base import _sort_codes
+
+    rng = np.random.default_rng(11)
+    keys = -rng.integers(0, 4, size=(3, 40)).astype("float32") / 2.0
+    keys[:, :4] = [-0.0, 0.0, -3e38, -np.inf]
+    kind = rng.integers(0, 3, size=keys.shape)  # 0 unknown, 1 positive, 2 negative
+    pos, neg = (kind == 1).astype("float32"), (kind == 2).astype("float32")
+    codes = to_numpy(_sort_codes(keys, pos, neg))
+    for row in range(keys.shape[0]):
+        for i in range(keys.shape[1]):
+            for j in range(keys.shape[1]):
+                a, b = (keys[row, i], kind[row, i]), (keys[row, j], kind[row, j])
+                if a[1] == 0 or b[1] == 0:
+                    if a[1] == 0 and b[1] != 0:
+                        assert codes[row, i] > codes[row, j]
+                    continue
+                before = a[0] > b[0] or (a[0] == b[0] and a[1] < b[1])
+                assert (codes[row, i] < codes[row, j]) == before
+
+
+def test_take_rows_matches_take_along_axis():
+    from mlrank_keras.losses.base import take_rows
+
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 3, 7)).astype("float32")
+    idx = rng.integers(0, 7, size=(2, 3, 5))
+    np.testing.assert_array_equal(to_numpy(take_rows(x, idx)), np.take_along_axis(x, idx, -1))
