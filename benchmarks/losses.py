@@ -17,7 +17,6 @@ B x L x L pairwise hinge, for comparison where it fits in memory.
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -129,15 +128,30 @@ def time_ratios(num_labels, repeats):
     return rows
 
 
+def _status_kb(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
 def peak_memory_child(name, num_labels):
-    """Runs in a fresh process: prints the growth of peak RSS in MB for one step."""
+    """Runs in a fresh process: prints the step's own peak memory in MB.
+
+    The step is compiled and run once first; then the kernel's peak-RSS counter is reset
+    (``5`` to ``/proc/self/clear_refs``) and the step runs again, so the figure is the
+    peak resident set during that step over the resident set just before it.
+    """
     y, f = make_inputs(num_labels)
     step = make_step(CASES[name]())
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     step(y, f)
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+    before = _status_kb("VmRSS")
     step(y, f)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"growth_mb": (after - before) / 1024.0, "peak_mb": after / 1024.0}))
+    peak = _status_kb("VmHWM")
+    print(json.dumps({"growth_mb": (peak - before) / 1024.0, "peak_mb": peak / 1024.0}))
 
 
 def peak_memory(name, num_labels):
@@ -167,8 +181,8 @@ def print_times(results, sizes):
 
 
 def print_memory(sizes):
-    print("\nMemory of a fresh process running the step twice, MB: growth of the peak RSS "
-          "over the peak after building the inputs / the process's peak RSS:\n")
+    print("\nMemory of one forward+backward step (compiled before), MB: peak RSS during the "
+          "step over the RSS just before it / the process's peak RSS during the step:\n")
     print("| loss | " + " | ".join(f"L={n:,}" for n in sizes) + " |")
     print("|---|" + "---|" * len(sizes))
     for name in CASES:

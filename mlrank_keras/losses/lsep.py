@@ -113,15 +113,5 @@ class LSEPLoss(MultilabelLoss):
 
     def __init__(self, num_pairs=None, seed=None, reduction="sum_over_batch_size",
                  name="lsep_loss", dtype=None):
-        seed = seed_argument(seed)
-        if isinstance(seed, keras.random.SeedGenerator):
-            raise ValueError(
-                "`seed` of LSEPLoss must be None or an int (it is saved in the config). "
-                f"Received: seed={seed!r}"
-            )
         super().__init__(lsep_loss, name=name, reduction=reduction, dtype=dtype,
                          num_pairs=_num_pairs_argument(num_pairs), seed=seed)
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def call_kwargs(self):
-        return {**self.fn_kwargs, "seed": self.seed_generator}

@@ -31,6 +31,7 @@ from mlrank_keras.losses.base import (
     margin_argument,
     num_labels_of,
     prepare_inputs,
+    running_max,
     searchsorted_rows,
     seed_argument,
     step_seed,
@@ -61,9 +62,8 @@ def _sampled_warp(scores, pos, neg, margin, harmonic, seed):
     drawn = take_rows(ops.where(neg > 0, scores, -float("inf")), draw_order)
     # Positive u's first violator is the first draw scoring above f_u - margin, that is the
     # first place where the running maximum of the drawn scores exceeds it.
-    running_max = ops.associative_scan(ops.maximum, ops.stop_gradient(drawn), axis=-1)
-    running_max = ops.reshape(running_max, ops.shape(drawn))  # TF drops the rank
-    misses = searchsorted_rows(running_max, ops.stop_gradient(scores) - margin, side="right")
+    record = running_max(ops.stop_gradient(drawn))
+    misses = searchsorted_rows(record, ops.stop_gradient(scores) - margin, side="right")
     found = pos * ops.cast(misses < num_labels, scores.dtype)
     misses = ops.minimum(misses, num_labels - 1)
     trials = ops.cast(misses, scores.dtype) + 1.0
@@ -136,16 +136,6 @@ class WARPLoss(MultilabelLoss):
 
     def __init__(self, margin=1.0, rank_estimate="exact", seed=None,
                  reduction="sum_over_batch_size", name="warp_loss", dtype=None):
-        seed = seed_argument(seed)
-        if isinstance(seed, keras.random.SeedGenerator):
-            raise ValueError(
-                "`seed` of WARPLoss must be None or an int (it is saved in the config). "
-                f"Received: seed={seed!r}"
-            )
         super().__init__(warp_loss, name=name, reduction=reduction, dtype=dtype,
                          margin=margin_argument(margin),
                          rank_estimate=_rank_estimate_argument(rank_estimate), seed=seed)
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def call_kwargs(self):
-        return {**self.fn_kwargs, "seed": self.seed_generator}
