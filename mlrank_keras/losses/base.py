@@ -238,8 +238,8 @@ class MultilabelLoss(keras.losses.Loss):
     def __init__(self, fn, name, reduction="sum_over_batch_size", dtype=None, **fn_kwargs):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if "seed" in fn_kwargs:
-            seed = fn_kwargs["seed"]
-            if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            seed = seed_argument(fn_kwargs["seed"])
+            if isinstance(seed, keras.random.SeedGenerator):
                 raise ValueError(
                     f"`seed` of {type(self).__name__} must be None or an int (it is saved "
                     f"in the config). Received: seed={seed!r}"
