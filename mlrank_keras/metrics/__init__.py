@@ -1,0 +1,55 @@
+"""Annotation metrics of the four papers, as Keras metrics, plus the papers' report.
+
+Every metric takes a top-``k`` decision (``k=3`` by default) or ``threshold=``, follows the
+losses' label convention (1 true, 0 false, -1 unknown) and keeps sums and counts as state,
+so it adds up across batches and replicas. See :mod:`mlrank_keras.metrics.annotation` for
+the definitions.
+"""
+
+from mlrank_keras.metrics.annotation import (
+    ExactMatch,
+    LabelCountMetric,
+    MacroF1,
+    NPlus,
+    OverallF1,
+    OverallPrecision,
+    OverallRecall,
+    PerClassF1,
+    PerClassPrecision,
+    PerClassRecall,
+)
+from mlrank_keras.metrics.decision import decide, threshold_labels, top_k_labels
+from mlrank_keras.metrics.ranking import MeanAveragePrecision
+from mlrank_keras.metrics.report import (
+    REPORT_KEYS,
+    annotation_report,
+    format_reports,
+    per_class_scores,
+    print_reports,
+    upper_bound,
+    upper_bound_labels,
+)
+
+__all__ = [
+    "REPORT_KEYS",
+    "ExactMatch",
+    "LabelCountMetric",
+    "MacroF1",
+    "MeanAveragePrecision",
+    "NPlus",
+    "OverallF1",
+    "OverallPrecision",
+    "OverallRecall",
+    "PerClassF1",
+    "PerClassPrecision",
+    "PerClassRecall",
+    "annotation_report",
+    "decide",
+    "format_reports",
+    "per_class_scores",
+    "print_reports",
+    "threshold_labels",
+    "top_k_labels",
+    "upper_bound",
+    "upper_bound_labels",
+]

@@ -1,0 +1,144 @@
+"""Shared machinery of the annotation metrics: inputs, labels, weights and lazy state.
+
+Label convention (as for the losses): ``y_true`` has ``y_pred``'s shape; an entry ``> 0.5``
+is a true label, one in ``[0, 0.5]`` a false one, and a negative entry (``-1``) an unknown
+label. The decision is made from the scores alone (a deployed model does not know which
+labels are unknown); a cell whose label is unknown then counts nowhere: not as a prediction,
+not as a true label, not against an exact match.
+"""
+
+import keras
+from keras import ops
+
+from mlrank_keras.metrics.decision import decide, decision_arguments
+
+HALF_DTYPES = ("float16", "bfloat16")
+
+
+def num_labels_argument(num_labels):
+    if num_labels is None:
+        return None
+    if isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 1:
+        raise ValueError(
+            f"`num_labels` must be None (taken from the first batch) or a positive int. "
+            f"Received: num_labels={num_labels!r}"
+        )
+    return num_labels
+
+
+def standardize_inputs(y_true, y_pred, sample_weight, dtype):
+    """Returns ``(y_true, scores, weights)`` as ``(n, L)``, ``(n, L)`` and ``(n,)``.
+
+    Leading axes are flattened into rows. ``sample_weight`` may be None, a scalar, or one
+    weight per row (shape ``y_pred.shape[:-1]``, optionally with a trailing axis of 1).
+    """
+    scores = ops.convert_to_tensor(y_pred)
+    score_dtype = keras.backend.standardize_dtype(scores.dtype)
+    if score_dtype in HALF_DTYPES or not score_dtype.startswith("float"):
+        score_dtype = "float32"  # half-precision values are exact in float32
+    scores = ops.cast(scores, score_dtype)
+    y_true = ops.cast(ops.convert_to_tensor(y_true), score_dtype)
+    true_shape, pred_shape = tuple(y_true.shape), tuple(scores.shape)
+    if len(true_shape) != len(pred_shape) or len(pred_shape) < 1:
+        raise ValueError(
+            "`y_true` and `y_pred` must have the same rank (at least 1, labels on the last "
+            f"axis). Received: y_true.shape={true_shape}, y_pred.shape={pred_shape}"
+        )
+    for a, b in zip(true_shape, pred_shape, strict=True):
+        if a is not None and b is not None and a != b:
+            raise ValueError(
+                "`y_true` and `y_pred` must have the same shape. "
+                f"Received: y_true.shape={true_shape}, y_pred.shape={pred_shape}"
+            )
+    if pred_shape[-1] is None:
+        raise ValueError(
+            "The number of labels (the last axis of `y_pred`) must be known. "
+            f"Received: y_pred.shape={pred_shape}"
+        )
+    num_labels = pred_shape[-1]
+    row_shape = ops.shape(scores)[:-1]
+    scores = ops.reshape(scores, (-1, num_labels))
+    y_true = ops.reshape(y_true, (-1, num_labels))
+    if sample_weight is None:
+        weights = ops.ones(ops.shape(scores)[:1], dtype=dtype)
+    else:
+        weights = ops.cast(ops.convert_to_tensor(sample_weight), dtype)
+        w_shape = tuple(weights.shape)
+        if len(w_shape) == len(pred_shape) and len(w_shape) > 0 and w_shape[-1] == 1:
+            weights = ops.squeeze(weights, axis=-1)
+        elif len(w_shape) >= len(pred_shape):
+            raise ValueError(
+                "`sample_weight` must hold one weight per sample (shape "
+                f"{pred_shape[:-1]}), not one per label: mark unknown labels with -1 in "
+                f"`y_true` instead. Received: sample_weight.shape={w_shape}"
+            )
+        weights = ops.reshape(ops.broadcast_to(weights, row_shape), (-1,))
+    return y_true, scores, weights
+
+
+def label_masks(y_true):
+    """``(true, known)`` boolean masks of the label convention."""
+    return y_true > 0.5, y_true >= 0.0
+
+
+class DecisionMetric(keras.metrics.Metric):
+    """Base of the metrics of a top-``k`` or thresholded decision.
+
+    Subclasses create their state in ``build_state(num_labels)``: in ``__init__`` when
+    ``num_labels`` is given, else on the first batch (as ``keras.metrics.F1Score`` does).
+    """
+
+    def __init__(self, k=None, threshold=None, num_labels=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.k, self.threshold = decision_arguments(k, threshold)
+        self.num_labels = None
+        num_labels = num_labels_argument(num_labels)
+        if num_labels is not None:
+            self._build_for(num_labels)
+
+    def _build_for(self, num_labels):
+        if self.k is not None and self.k > num_labels:
+            raise ValueError(
+                f"`k` must be at most the number of labels ({num_labels}) of "
+                f"{type(self).__name__}. Received: k={self.k}"
+            )
+        if isinstance(self.threshold, tuple) and len(self.threshold) != num_labels:
+            raise ValueError(
+                f"`threshold` of {type(self).__name__} has {len(self.threshold)} per-label "
+                f"values but there are {num_labels} labels."
+            )
+        self.num_labels = num_labels
+        self.build_state(num_labels)
+
+    def build_state(self, num_labels):
+        raise NotImplementedError
+
+    def prepare(self, y_true, y_pred, sample_weight):
+        """Standardizes a batch, builds the state on the first one, and decides labels.
+
+        Returns float ``(predicted, true, known, weights)``: three ``(n, L)`` 0/1 masks and
+        ``(n,)`` sample weights.
+        """
+        y_true, scores, weights = standardize_inputs(y_true, y_pred, sample_weight, self.dtype)
+        num_labels = scores.shape[-1]
+        if self.num_labels is None:
+            self._build_for(num_labels)
+        elif num_labels != self.num_labels:
+            raise ValueError(
+                f"{type(self).__name__} was built for {self.num_labels} labels but "
+                f"`y_pred` has {num_labels}. Received: y_pred.shape={tuple(scores.shape)}"
+            )
+        predicted = decide(scores, k=self.k, threshold=self.threshold)
+        true, known = label_masks(y_true)
+        as_float = lambda mask: ops.cast(mask, self.dtype)  # noqa: E731
+        return as_float(predicted), as_float(true), as_float(known), weights
+
+    def reset_state(self):
+        for variable in self.variables:
+            variable.assign(ops.zeros(variable.shape, dtype=variable.dtype))
+
+    def get_config(self):
+        config = super().get_config()
+        threshold = list(self.threshold) if isinstance(self.threshold, tuple) else self.threshold
+        config.update(k=self.k, threshold=threshold, num_labels=self.num_labels)
+        return config
