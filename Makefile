@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: install demo test test-% lint bench-losses clean
+.PHONY: install demo test test-% lint bench-losses bench-knn clean
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,9 @@ lint: install
 
 bench-losses: install
 	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/losses.py; done
+
+bench-knn: install
+	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/knn.py; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

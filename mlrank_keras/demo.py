@@ -1,4 +1,4 @@
-"""A first look at the losses: train one small scorer per loss and compare top-3 results.
+"""A first look at the losses: train one small scorer per loss and print the papers' table.
 
 Run with ``make demo`` (or ``python -m mlrank_keras.demo``). The data are synthetic: 20
 labels whose relevance is a noisy linear function of 32 features, with a long-tailed label
@@ -11,7 +11,7 @@ import time
 import keras
 import numpy as np
 
-from mlrank_keras import losses
+from mlrank_keras import losses, metrics
 
 LOSSES = {
     "multilabel softmax (Gong)": lambda: losses.MultilabelSoftmaxLoss(),
@@ -34,46 +34,38 @@ def make_data(n, num_features=32, num_labels=20, seed=0):
     return x, y
 
 
-def precision_at_k(y, scores, k=3):
-    top = np.argsort(-scores, axis=1)[:, :k]
-    return float(np.take_along_axis(y, top, axis=1).mean())
-
-
-def per_class_recall_at_k(y, scores, k=3):
-    """Mean over labels of (images where the label is true and in the top k) / (true)."""
-    top = np.argsort(-scores, axis=1)[:, :k]
-    predicted = np.zeros_like(y)
-    np.put_along_axis(predicted, top, 1.0, axis=1)
-    hits = (predicted * y).sum(0)
-    truth = y.sum(0)
-    return float(np.mean(np.where(truth > 0, hits / np.maximum(truth, 1), 0.0)))
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--rows", type=int, default=8000, help="training rows")
+    parser.add_argument("--k", type=int, default=3, help="labels per image in the table")
     args = parser.parse_args(argv)
     x_train, y_train = make_data(args.rows)
     x_test, y_test = make_data(2000, seed=2)
-    print(f"Keras {keras.__version__}, backend {keras.backend.backend()}; "
-          f"{len(x_train)} training rows, {y_train.shape[1]} labels, "
-          f"{y_train.sum(1).mean():.2f} positives per row\n")
-    print(f"{'loss':28s} {'final loss':>10s} {'P@3':>6s} {'C-R@3':>6s} {'seconds':>8s}")
+    print(
+        f"Keras {keras.__version__}, backend {keras.backend.backend()}; "
+        f"{len(x_train)} training rows, {y_train.shape[1]} labels, "
+        f"{y_train.sum(1).mean():.2f} positives per row\n"
+    )
+    reports = {"upper bound (Gong)": metrics.upper_bound(y_test, k=args.k, seed=0)}
     for name, make in LOSSES.items():
         keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((x_train.shape[1],)),
-                                  keras.layers.Dense(64, activation="relu"),
-                                  keras.layers.Dense(y_train.shape[1])])
+        model = keras.Sequential(
+            [
+                keras.Input((x_train.shape[1],)),
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(y_train.shape[1]),
+            ]
+        )
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=make())
         start = time.perf_counter()
         history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs, verbose=0)
         seconds = time.perf_counter() - start
+        print(f"trained {name:28s} final loss {history.history['loss'][-1]:8.4f} {seconds:6.1f} s")
         scores = model.predict(x_test, verbose=0)
-        precision = precision_at_k(y_test, scores)
-        recall = per_class_recall_at_k(y_test, scores)
-        print(f"{name:28s} {history.history['loss'][-1]:10.4f} {precision:6.3f} {recall:6.3f} "
-              f"{seconds:8.1f}")
+        reports[name] = metrics.annotation_report(y_test, scores, k=args.k)
+    print(f"\nTest set, top {args.k} labels per image (rates in %, N+ of {y_test.shape[1]}):")
+    metrics.print_reports(reports)
 
 
 if __name__ == "__main__":
