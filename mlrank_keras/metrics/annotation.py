@@ -119,6 +119,11 @@ class LabelCountMetric(DecisionMetric):
         self.actual_positives.assign_add(ops.sum(weights * true, axis=0))
 
     def result(self):
+        if type(self).compute is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no `compute`: use one of its subclasses, or set "
+                "`compute` to a function of the counts (Nc, Np, Ng)."
+            )
         if self.num_labels is None:  # nothing seen yet
             return ops.zeros((), dtype=self.dtype)
         return type(self).compute(
