@@ -22,25 +22,25 @@ def _num_thresholds_argument(num_thresholds):
 
 
 def average_precision_from_histograms(positives, negatives):
-    """Per-label average precision from ``(T, L)`` histograms of scores over ``T`` bins.
+    """Per-label average precision from ``(L, T)`` histograms of scores over ``T`` bins.
 
-    ``AP_l = sum_b (pos_{b,l} / P_l) * precision_l(b)``, where ``precision_l(b)`` is the
+    ``AP_l = sum_b (pos_{l,b} / P_l) * precision_l(b)``, where ``precision_l(b)`` is the
     precision of predicting every image in bin ``b`` or above: scikit-learn's
     ``average_precision_score`` (no interpolation), with the scores of a bin as one tie.
     Returns ``(ap, has_positive)``: labels with no positive get AP 0 and False.
     """
 
-    def from_top(x):  # count at or above each bin
-        return ops.flip(ops.cumsum(ops.flip(x, axis=0), axis=0), axis=0)
+    def from_top(x):  # the count in each bin and above (cumulative sums along the last axis)
+        return ops.sum(x, axis=-1, keepdims=True) - ops.cumsum(x, axis=-1) + x
 
     true_positives = from_top(positives)
     predicted = true_positives + from_top(negatives)
     safe = ops.where(predicted > 0, predicted, ops.ones_like(predicted))
     precision = ops.where(predicted > 0, true_positives / safe, ops.zeros_like(predicted))
-    num_positives = ops.sum(positives, axis=0)
+    num_positives = ops.sum(positives, axis=-1)
     has_positive = num_positives > 0
     safe_total = ops.where(has_positive, num_positives, ops.ones_like(num_positives))
-    ap = ops.sum(positives * precision, axis=0) / safe_total
+    ap = ops.sum(positives * precision, axis=-1) / safe_total
     return ap, has_positive
 
 
@@ -58,11 +58,14 @@ class MeanAveragePrecision(keras.metrics.Metric):
     To add up across batches and replicas, the state is two per-label histograms of the
     scores over ``num_thresholds`` equal bins of ``[0, 1]``; scores in one bin count as
     tied. With ``from_logits=True`` a score ``s`` goes to the bin of ``1/2 + atan(s)/pi``
-    (monotone, so the ranking is unchanged), which keeps resolution for ``|s|`` up to about
-    ``num_thresholds / 10`` where a sigmoid would merge every ``s > 7`` into the last of
-    1,000 bins; with ``from_logits=False`` scores are probabilities, clipped to ``[0, 1]``.
-    The result is exact when no two distinct scores of a label share a bin; the state
-    holds ``2 * num_thresholds * num_labels`` numbers.
+    (monotone, so the ranking is unchanged), which still puts ``s = 50`` and ``s = 100`` in
+    different bins of the default 1,000 (a sigmoid would merge every ``s > 6.9``); with
+    ``from_logits=False`` scores are probabilities, clipped to ``[0, 1]``. The result is
+    exact when no two distinct scores of a label share a bin; more bins approximate
+    closer, at a cost: the state holds ``2 * num_thresholds * num_labels`` numbers, and
+    ``result()`` (which ``fit`` calls after every batch) runs cumulative sums over them:
+    cheap at 81 labels, about 0.3 s per call at 10,000 on a 2-core CPU, where
+    ``num_thresholds=200`` is 5 times cheaper (and about 1% off rather than 0.2%).
 
     Args:
         num_thresholds: the number of histogram bins (at least 2).
@@ -97,7 +100,7 @@ class MeanAveragePrecision(keras.metrics.Metric):
 
     def _build_for(self, num_labels):
         self.num_labels = num_labels
-        shape = (self.num_thresholds, num_labels)
+        shape = (num_labels, self.num_thresholds)
         self.positives = self.add_variable(
             shape=shape, initializer="zeros", dtype=self.dtype, name="positives"
         )
@@ -124,12 +127,13 @@ class MeanAveragePrecision(keras.metrics.Metric):
         true, known = label_masks(y_true)
         true = ops.cast(true, self.dtype) * weights[:, None]
         false = ops.cast(known, self.dtype) * weights[:, None] - true
-        segments = ops.reshape(bins * num_labels + ops.arange(num_labels, dtype="int32"), (-1,))
+        label_offsets = ops.arange(num_labels, dtype="int32") * self.num_thresholds
+        segments = ops.reshape(bins + label_offsets, (-1,))
         size = self.num_thresholds * num_labels
 
         def histogram(values):
             flat = ops.segment_sum(ops.reshape(values, (-1,)), segments, num_segments=size)
-            return ops.reshape(flat, (self.num_thresholds, num_labels))
+            return ops.reshape(flat, (num_labels, self.num_thresholds))
 
         self.positives.assign_add(histogram(true))
         self.negatives.assign_add(histogram(false))

@@ -59,8 +59,10 @@ def test_logits_are_close_to_scikit_learn_and_batches_add_up():
     y_true = (rng.random((300, 8)) < 0.3).astype("float32")
     logits = (3.0 * rng.normal(size=(300, 8)) + 4.0 * y_true).astype("float32")
     expected = average_precision_score(y_true, logits, average="macro")
+    coarse = metrics.MeanAveragePrecision(num_thresholds=200)
+    assert result(coarse, y_true, logits) == pytest.approx(expected, abs=2e-2)
     whole = metrics.MeanAveragePrecision()
-    assert result(whole, y_true, logits) == pytest.approx(expected, abs=2e-3)
+    assert result(whole, y_true, logits) == pytest.approx(expected, abs=3e-3)
     parts = metrics.MeanAveragePrecision()
     for rows in (slice(0, 50), slice(50, 170), slice(170, 300)):
         parts.update_state(y_true[rows], logits[rows])
