@@ -33,6 +33,7 @@ CASES = {
     "MacroF1(threshold=0)": lambda: metrics.MacroF1(threshold=0.0),
     "ExactMatch(threshold=0)": lambda: metrics.ExactMatch(threshold=0.0),
     "MeanAveragePrecision()": lambda: metrics.MeanAveragePrecision(),
+    "MeanAveragePrecision(200)": lambda: metrics.MeanAveragePrecision(num_thresholds=200),
     "all ten above": lambda: (
         [
             cls(k=3)
@@ -64,8 +65,8 @@ def model_with(metric_list, num_labels):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=int, nargs="+", default=[81, 10_000])
-    parser.add_argument("--rows", type=int, default=3200)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rows", type=int, default=640)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     print(f"backend={keras.backend.backend()} rows={args.rows} batch=32")
     print("| metric | " + " | ".join(f"L={n:,}" for n in args.labels) + " |")
