@@ -1,8 +1,42 @@
 """mlrank_keras: multilabel image annotation by ranking, for Keras 3 on any backend."""
 
-from mlrank_keras import baselines, losses, metrics
+from mlrank_keras import baselines, layers, losses, metrics, models
 from mlrank_keras.baselines import build_linear_svm
+from mlrank_keras.models import (
+    add_tags,
+    build_drel,
+    build_label_count_head,
+    build_label_decision_model,
+    build_lsep_vgg16,
+    build_ranking_alexnet,
+    build_softmax_alexnet,
+    build_threshold_head,
+    build_transform_alexnet,
+    build_warp_alexnet,
+    build_wsabie,
+    with_label_vectors,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["baselines", "build_linear_svm", "losses", "metrics", "__version__"]
+__all__ = [
+    "__version__",
+    "add_tags",
+    "baselines",
+    "build_drel",
+    "build_label_count_head",
+    "build_label_decision_model",
+    "build_linear_svm",
+    "build_lsep_vgg16",
+    "build_ranking_alexnet",
+    "build_softmax_alexnet",
+    "build_threshold_head",
+    "build_transform_alexnet",
+    "build_warp_alexnet",
+    "build_wsabie",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "with_label_vectors",
+]

@@ -1,0 +1,192 @@
+"""Backbones: Gong's AlexNet-style network, the transformation paper's AlexNet (Table 1),
+and VGG16 through ``keras.applications`` (never downloading weights).
+
+Each returns a functional ``keras.Model`` from images ``(height, width, 3)`` to a feature
+vector (the last hidden layer); the builders put the paper's head on top. Inputs are
+expected already normalised (the data pipeline does it).
+"""
+
+import os
+
+import keras
+from keras import layers
+
+
+def _ints(values, name, length=None):
+    values = tuple(values)
+    if (length is not None and len(values) != length) or any(
+        isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values
+    ):
+        size = f"{length} " if length is not None else ""
+        raise ValueError(f"`{name}` must be {size}positive ints. Received: {name}={values!r}")
+    return values
+
+
+def _dropout(rate):
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        raise ValueError(f"`dropout` must be a number in [0, 1). Received: dropout={rate!r}")
+    return float(rate)
+
+
+def alexnet_backbone(
+    input_shape,
+    filters,
+    kernel_sizes,
+    strides,
+    pools,
+    dense_units,
+    dropout,
+    padding=("valid", "same", "same", "same", "same"),
+    name="alexnet",
+):
+    """A five-convolution, AlexNet-shaped backbone; every size an argument.
+
+    Convolutions with ReLU, each followed by 3 x 3 max pooling of stride 2 where ``pools``
+    is True; then flatten and Dense layers of ``dense_units`` with ReLU, each followed by
+    dropout. No local response normalisation (it has no parameters and is not in Keras).
+
+    Returns:
+        A ``keras.Model`` from images to the last Dense layer's features.
+    """
+    filters = _ints(filters, "filters", 5)
+    kernel_sizes = _ints(kernel_sizes, "kernel_sizes", 5)
+    strides = _ints(strides, "strides", 5)
+    dense_units = _ints(dense_units, "dense_units")
+    pools = tuple(bool(p) for p in pools)
+    if len(pools) != 5 or len(tuple(padding)) != 5:
+        raise ValueError("`pools` and `padding` must have one entry per convolution (5).")
+    dropout = _dropout(dropout)
+    inputs = keras.Input(tuple(input_shape), name="images")
+    x = inputs
+    for i in range(5):
+        x = layers.Conv2D(
+            filters[i],
+            kernel_sizes[i],
+            strides=strides[i],
+            padding=padding[i],
+            activation="relu",
+            name=f"conv{i + 1}",
+        )(x)
+        if pools[i]:
+            x = layers.MaxPooling2D(3, strides=2, name=f"pool{i + 1}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    for i, units in enumerate(dense_units):
+        x = layers.Dense(units, activation="relu", name=f"fc{i + 6}")(x)
+        x = layers.Dropout(dropout, name=f"dropout{i + 6}")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def gong_alexnet(
+    input_shape=(220, 220, 3),
+    filters=(96, 256, 384, 384, 256),
+    kernel_sizes=(11, 9, 5, 5, 5),
+    strides=(4, 1, 1, 1, 1),
+    pools=(True, True, False, False, True),
+    dense_units=(4096, 4096, 4096),
+    dropout=0.6,
+    name="gong_alexnet",
+):
+    """Gong et al. 2014's network (section 3.1): five convolutions, three Dense(4096).
+
+    The paper gives 220 x 220 crops, "filter sizes 11, 9 and 5 for the different
+    convolutional layers", max pooling "in some of" them, three densely connected layers
+    of 4096 each followed by dropout 0.6, and ReLU everywhere. Where it is vague this
+    follows AlexNet: kernel sizes 11, 9, 5, 5, 5 with AlexNet's filter counts
+    (96, 256, 384, 384, 256), stride 4 in the first layer, pooling after layers 1, 2 and 5.
+
+    Example:
+    >>> model = gong_alexnet(input_shape=(32, 32, 3), filters=(4, 4, 4, 4, 4),
+    ...                      kernel_sizes=(3, 3, 3, 3, 3), strides=(1, 1, 1, 1, 1),
+    ...                      dense_units=(8, 8, 8))
+    >>> model.output_shape
+    (None, 8)
+    """
+    return alexnet_backbone(
+        input_shape, filters, kernel_sizes, strides, pools, dense_units, dropout, name=name
+    )
+
+
+def transform_alexnet(
+    input_shape=(227, 227, 3),
+    filters=(96, 256, 384, 384, 256),
+    kernel_sizes=(11, 5, 3, 3, 3),
+    strides=(4, 1, 1, 1, 1),
+    pools=(True, True, False, False, True),
+    dense_units=(4096, 4096),
+    dropout=0.5,
+    name="transform_alexnet",
+):
+    """The transformation paper's AlexNet, exactly as its Table 1 (227 x 227 input).
+
+    conv1 96@55x55 (11 x 11, stride 4), pool to 27; conv2 256@27x27 (5 x 5); pool to 13;
+    conv3 384, conv4 384, conv5 256 (3 x 3) at 13 x 13; pool to 6 x 6; fc6 and fc7 of 4096
+    (AlexNet's dropout 0.5). The k x d output layer is the builder's.
+
+    Example:
+    >>> transform_alexnet().count_params()  # Table 1 without its last row
+    58281344
+    """
+    return alexnet_backbone(
+        input_shape, filters, kernel_sizes, strides, pools, dense_units, dropout, name=name
+    )
+
+
+def vgg16(
+    input_shape=(224, 224, 3), weights=None, dense_units=(4096, 4096), dropout=0.5, name="vgg16"
+):
+    """VGG16's convolutions from ``keras.applications`` plus Dense layers ``dense_units``.
+
+    Args:
+        input_shape: the image shape (224 x 224 x 3 in Li et al.).
+        weights: None (random initialisation) or the path of a local weights file for
+            ``keras.applications.VGG16(include_top=False)`` (the "notop" file). Never
+            downloads: ``"imagenet"`` is refused with the way to get the file.
+        dense_units: the fully connected layers (fc1, fc2) after the convolutions.
+        dropout: after each Dense layer.
+
+    Example:
+    >>> vgg16(input_shape=(32, 32, 3), dense_units=(8,)).output_shape
+    (None, 8)
+    """
+    if weights is not None:
+        if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
+            raise ValueError(
+                "`weights` must be None or the path of a local weights file (this library "
+                "never downloads). Get the file with keras.applications.VGG16(weights="
+                "'imagenet', include_top=False) on a machine with network access, or from "
+                f"the Keras releases. Received: weights={weights!r}"
+            )
+        weights = os.fspath(weights)
+    dense_units = _ints(dense_units, "dense_units")
+    dropout = _dropout(dropout)
+    convolutions = keras.applications.VGG16(
+        include_top=False, weights=weights, input_shape=tuple(input_shape)
+    )
+    inputs = keras.Input(tuple(input_shape), name="images")
+    x = layers.Flatten(name="flatten")(convolutions(inputs))
+    for i, units in enumerate(dense_units):
+        x = layers.Dense(units, activation="relu", name=f"fc{i + 1}")(x)
+        x = layers.Dropout(dropout, name=f"dropout{i + 1}")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def backbone_features(backbone):
+    """``(inputs, features)`` of any ``keras.Model`` used as a backbone.
+
+    Feature maps (rank 4) are average-pooled to vectors.
+    """
+    if not isinstance(backbone, keras.Model):
+        raise ValueError(f"`backbone` must be a keras.Model. Received: {type(backbone)!r}")
+    outputs = backbone.outputs
+    if len(outputs) != 1:
+        raise ValueError(f"`backbone` must have one output. It has {len(outputs)}.")
+    features = outputs[0]
+    if len(features.shape) == 4:
+        features = layers.GlobalAveragePooling2D(name="pooled_features")(features)
+    elif len(features.shape) != 2:
+        raise ValueError(
+            "`backbone` must output feature vectors (batch, d) or maps (batch, h, w, c). "
+            f"Received: {features.shape}"
+        )
+    inputs = backbone.inputs
+    return (inputs[0] if len(inputs) == 1 else inputs), features
