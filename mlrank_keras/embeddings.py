@@ -1,0 +1,184 @@
+"""Label embeddings: word vectors for label names, with gensim (transformation paper 3.4).
+
+Load word2vec (binary or text), GloVe and fastText ``.vec`` files as gensim
+``KeyedVectors``, turn label names into a ``(num_labels, d)`` matrix (multi-word labels
+averaged, case fallback), cache that matrix as ``.npy``, or, with no pretrained vectors at
+hand, learn label vectors from the labels' co-occurrence in the training set with gensim
+``Word2Vec``.
+"""
+
+import os
+import re
+
+import numpy as np
+
+FORMATS = ("word2vec", "word2vec-binary", "glove", "fasttext")
+
+
+def load_vectors(path, format="word2vec", limit=None):
+    """Loads pretrained word vectors as a gensim ``KeyedVectors``.
+
+    Args:
+        path: the file.
+        format: ``"word2vec"`` (text, with a header line), ``"word2vec-binary"`` (Google's
+            ``.bin``), ``"glove"`` (text without header) or ``"fasttext"`` (a ``.vec`` text
+            file, word2vec's text format).
+        limit: read only the first ``limit`` words (the most frequent, in these files).
+
+    Example:
+    >>> from gensim.test.utils import datapath
+    >>> kv = load_vectors(datapath("EN.1-10.cbow1_wind5_hs0_neg10_size300_smpl1e-05.txt"))
+    >>> kv.vector_size
+    300
+    """
+    from gensim.models import KeyedVectors
+
+    if format not in FORMATS:
+        raise ValueError(f"`format` must be one of {FORMATS}. Received: format={format!r}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"`limit` must be None or a positive int. Received: limit={limit!r}")
+    if not os.path.isfile(path):
+        raise ValueError(f"`path` must be an existing file. Received: path={path!r}")
+    return KeyedVectors.load_word2vec_format(
+        os.fspath(path),
+        binary=format == "word2vec-binary",
+        no_header=format == "glove",
+        limit=limit,
+    )
+
+
+def _words(label):
+    """A label name's words: split on spaces, underscores, hyphens and slashes."""
+    return [w for w in re.split(r"[\s_\-/]+", str(label).strip()) if w]
+
+
+def _lookup(vectors, word):
+    for candidate in (word, word.lower(), word.capitalize(), word.upper()):
+        if candidate in vectors.key_to_index:
+            return vectors[candidate]
+    return None
+
+
+def label_vectors(labels, vectors, missing="raise", seed=0):
+    """The ``(num_labels, d)`` float32 matrix of the label names' word vectors.
+
+    A label's vector is its own word's, or for a multi-word name (``"traffic light"``,
+    ``"potted_plant"``) the mean of its words' vectors; each word is looked up as given,
+    then lower-case, capitalised and upper-case.
+
+    Args:
+        labels: the label names, in the model's label order.
+        vectors: a gensim ``KeyedVectors`` (see :func:`load_vectors`).
+        missing: what to do with a label none of whose words has a vector: ``"raise"``
+            (a ``ValueError`` that lists every such label), ``"mean"`` (the mean of all the
+            found labels' vectors), ``"zeros"`` or ``"random"`` (normal with the found
+            vectors' scale, seeded). A multi-word label with some words found averages
+            those.
+        seed: for ``missing="random"``.
+
+    Example:
+    >>> from gensim.test.utils import datapath
+    >>> kv = load_vectors(datapath("EN.1-10.cbow1_wind5_hs0_neg10_size300_smpl1e-05.txt"))
+    >>> label_vectors(["Dog", "cat fish"], kv).shape
+    (2, 300)
+    """
+    choices = ("raise", "mean", "zeros", "random")
+    if missing not in choices:
+        raise ValueError(f"`missing` must be one of {choices}. Received: missing={missing!r}")
+    labels = [str(label) for label in labels]
+    if not labels:
+        raise ValueError("`labels` must name at least one label. Received: []")
+    rows, absent = [], []
+    for label in labels:
+        found = [v for v in (_lookup(vectors, w) for w in _words(label)) if v is not None]
+        rows.append(np.mean(found, axis=0) if found else None)
+        if not found:
+            absent.append(label)
+    if absent and (missing == "raise" or len(absent) == len(labels)):
+        raise ValueError(
+            f"No word vector for {len(absent)} label(s): {absent}. Pass missing='mean', "
+            "'zeros' or 'random' to fill them, rename them, or use vectors that cover them."
+        )
+    present = np.array([r for r in rows if r is not None], dtype="float32")
+    rng = np.random.default_rng(seed)
+    out = []
+    for row in rows:
+        if row is None:
+            if missing == "mean":
+                row = present.mean(axis=0)
+            elif missing == "zeros":
+                row = np.zeros(vectors.vector_size)
+            else:
+                row = rng.normal(scale=present.std(), size=vectors.vector_size)
+        out.append(row)
+    return np.asarray(out, dtype="float32")
+
+
+def cached_label_vectors(path, labels, vectors_path, format="word2vec", limit=None, **kwargs):
+    """:func:`label_vectors` of a vectors file, cached as ``.npy`` at ``path``.
+
+    The cache is read when it exists and holds one row per label; otherwise the vectors
+    file is loaded, the matrix computed and saved. Other arguments as for
+    :func:`load_vectors` and :func:`label_vectors`.
+    """
+    labels = list(labels)
+    if os.path.isfile(path):
+        cached = np.load(path)
+        if cached.ndim == 2 and len(cached) == len(labels):
+            return cached.astype("float32")
+    matrix = label_vectors(labels, load_vectors(vectors_path, format, limit), **kwargs)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    np.save(path, matrix)
+    return matrix
+
+
+def cooccurrence_label_vectors(y_train, dim=50, window=None, epochs=50, seed=0):
+    """Label vectors learned from the labels' co-occurrence in training (no download).
+
+    Each training image's positive labels form one "sentence" for gensim ``Word2Vec``
+    (skip-gram, a window spanning the whole set), so labels that appear together get
+    similar vectors. A label never positive gets the mean vector.
+
+    Args:
+        y_train: ``(n, L)`` multi-hot training labels (``> 0.5`` positive).
+        dim: the vector size.
+        window: the context window; None covers every image's whole label set.
+        epochs: training passes.
+        seed: gensim's seed (with one worker, so the vectors are reproducible).
+
+    Returns:
+        The ``(L, dim)`` float32 matrix, in label order.
+
+    Example:
+    >>> import numpy as np
+    >>> y = np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1]] * 20)
+    >>> cooccurrence_label_vectors(y, dim=8).shape
+    (3, 8)
+    """
+    from gensim.models import Word2Vec
+
+    y_train = np.asarray(y_train)
+    if y_train.ndim != 2:
+        raise ValueError(f"`y_train` must be (n, L). Received: shape {y_train.shape}")
+    sentences = [[str(j) for j in np.flatnonzero(row > 0.5)] for row in y_train]
+    sentences = [s for s in sentences if s]
+    if not sentences:
+        raise ValueError("`y_train` has no positive label: nothing to learn from.")
+    longest = max(len(s) for s in sentences)
+    model = Word2Vec(
+        sentences,
+        vector_size=dim,
+        window=window or max(longest, 1),
+        min_count=1,
+        sg=1,
+        epochs=epochs,
+        seed=seed,
+        workers=1,
+    )
+    known = [str(j) for j in range(y_train.shape[1]) if str(j) in model.wv.key_to_index]
+    mean = np.mean([model.wv[k] for k in known], axis=0)
+    rows = [
+        model.wv[str(j)] if str(j) in model.wv.key_to_index else mean
+        for j in range(y_train.shape[1])
+    ]
+    return np.asarray(rows, dtype="float32")
