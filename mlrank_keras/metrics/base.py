@@ -133,10 +133,6 @@ class DecisionMetric(keras.metrics.Metric):
         as_float = lambda mask: ops.cast(mask, self.dtype)  # noqa: E731
         return as_float(predicted), as_float(true), as_float(known), weights
 
-    def reset_state(self):
-        for variable in self.variables:
-            variable.assign(ops.zeros(variable.shape, dtype=variable.dtype))
-
     def get_config(self):
         config = super().get_config()
         threshold = list(self.threshold) if isinstance(self.threshold, tuple) else self.threshold

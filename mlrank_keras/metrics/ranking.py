@@ -148,10 +148,6 @@ class MeanAveragePrecision(keras.metrics.Metric):
         count = ops.sum(mask)
         return ops.where(count > 0, ops.sum(ap * mask) / ops.maximum(count, 1.0), 0.0)
 
-    def reset_state(self):
-        for variable in self.variables:
-            variable.assign(ops.zeros(variable.shape, dtype=variable.dtype))
-
     def get_config(self):
         config = super().get_config()
         config.update(
