@@ -3,11 +3,7 @@
 import numpy as np
 from keras import ops
 
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
-    return value
+from mlrank_keras.api import positive_int
 
 
 class KNNTagTransfer:
@@ -41,12 +37,12 @@ class KNNTagTransfer:
     """
 
     def __init__(self, k=50, sigma=1.0, query_batch_size=256, train_batch_size=8192):
-        self.k = _positive_int(k, "k")
+        self.k = positive_int(k, "k")
         if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0:
             raise ValueError(f"`sigma` must be a number > 0. Received: sigma={sigma!r}")
         self.sigma = float(sigma)
-        self.query_batch_size = _positive_int(query_batch_size, "query_batch_size")
-        self.train_batch_size = _positive_int(train_batch_size, "train_batch_size")
+        self.query_batch_size = positive_int(query_batch_size, "query_batch_size")
+        self.train_batch_size = positive_int(train_batch_size, "train_batch_size")
         self.features = None
 
     def fit(self, features, labels):

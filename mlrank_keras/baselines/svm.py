@@ -2,6 +2,7 @@
 
 import keras
 
+from mlrank_keras.api import positive_int
 from mlrank_keras.losses.hinge import OneVsAllHingeLoss
 
 
@@ -39,8 +40,7 @@ def build_linear_svm(
         ("num_labels", num_labels),
         ("num_samples", num_samples),
     ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{arg}` must be a positive int. Received: {arg}={value!r}")
+        positive_int(value, arg)
     if isinstance(C, bool) or not isinstance(C, (int, float)) or not 0 < C < float("inf"):
         raise ValueError(f"`C` must be a finite number > 0. Received: C={C!r}")
     inputs = keras.Input((feature_dim,), name="features")

@@ -3,16 +3,10 @@
 import numpy as np
 from keras import layers, ops
 
-from mlrank_keras.api import register
+from mlrank_keras.api import positive_int, register
 
 # sqrt(x + EPS) keeps the gradient of the norm finite at A w = 0.
 EPS = 1e-12
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
-    return value
 
 
 @register
@@ -42,7 +36,7 @@ class LabelTransform(layers.Layer):
 
     def __init__(self, label_vectors=None, k=100, num_labels=None, vector_dim=None, **kwargs):
         super().__init__(**kwargs)
-        self.k = _positive_int(k, "k")
+        self.k = positive_int(k, "k")
         if label_vectors is not None:
             label_vectors = np.asarray(label_vectors, dtype="float32")
             if label_vectors.ndim != 2 or 0 in label_vectors.shape:
@@ -53,8 +47,8 @@ class LabelTransform(layers.Layer):
             if not np.isfinite(label_vectors).all():
                 raise ValueError("`label_vectors` must be finite; found NaN or infinity.")
             num_labels, vector_dim = label_vectors.shape
-        self.num_labels = _positive_int(num_labels, "num_labels")
-        self.vector_dim = _positive_int(vector_dim, "vector_dim")
+        self.num_labels = positive_int(num_labels, "num_labels")
+        self.vector_dim = positive_int(vector_dim, "vector_dim")
         self._initial_vectors = label_vectors
 
     def build(self, input_shape):

@@ -11,12 +11,12 @@ import math
 
 from keras import ops
 
+from mlrank_keras.api import positive_int
+
 
 def k_argument(k):
     """Validates a top-k size: a positive Python int."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"`k` must be a positive int. Received: k={k!r}")
-    return k
+    return positive_int(k, "k")
 
 
 def threshold_argument(threshold):

@@ -3,6 +3,7 @@
 import numpy as np
 from keras import ops
 
+from mlrank_keras.api import positive_int
 from mlrank_keras.metrics import annotation
 from mlrank_keras.metrics.annotation import ExactMatch, LabelCountMetric
 
@@ -19,12 +20,6 @@ _FROM_COUNTS = {
     "F1": annotation.macro_f1,
     "N+": annotation.n_plus,
 }
-
-
-def _batch_size_argument(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be a positive int. Received: {batch_size!r}")
-    return batch_size
 
 
 def _as_numpy(x, name):
@@ -48,7 +43,7 @@ def _accumulate(metrics, y_true, y_score, sample_weight, batch_size):
     if sample_weight is not None:
         sample_weight = _as_numpy(sample_weight, "sample_weight")
         sample_weight = np.broadcast_to(sample_weight.reshape(-1), (len(y_score),))
-    batch_size = _batch_size_argument(batch_size)
+    batch_size = positive_int(batch_size, "batch_size")
     for start in range(0, len(y_score), batch_size):
         rows = slice(start, start + batch_size)
         weight = None if sample_weight is None else sample_weight[rows]

@@ -4,15 +4,10 @@ import keras
 import numpy as np
 from keras import layers
 
+from mlrank_keras.api import positive_int
 from mlrank_keras.layers.metric_matrix import MetricMatrixTagScores
 from mlrank_keras.losses.triplet import TripletHingeLoss
 from mlrank_keras.losses.warp import WARPLoss
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
-    return value
 
 
 def _compile_drel(model, optimizer, margin, metrics):
@@ -67,10 +62,10 @@ def build_drel(
     ...            tag_units=(7, 6)).output_shape
     (None, 5)
     """
-    _positive_int(image_dim, "image_dim")
+    positive_int(image_dim, "image_dim")
     image_units = tuple(image_units)
     for units in image_units:
-        _positive_int(units, "image_units")
+        positive_int(units, "image_units")
     if tuple(tag_units)[-1:] != image_units[-1:]:
         raise ValueError(
             "`image_units` and `tag_units` must end at the same latent size. Received: "
@@ -107,7 +102,7 @@ def add_tags(
     >>> add_tags(model, 3).output_shape
     (None, 8)
     """
-    _positive_int(num_new_tags, "num_new_tags")
+    positive_int(num_new_tags, "num_new_tags")
     found = [layer for layer in model.layers if isinstance(layer, MetricMatrixTagScores)]
     if len(found) != 1:
         raise ValueError("`model` must be a DREL model (one MetricMatrixTagScores layer).")
@@ -153,9 +148,9 @@ def build_wsabie(
     >>> build_wsabie(16, 5, embedding_dim=4).output_shape
     (None, 5)
     """
-    _positive_int(image_dim, "image_dim")
-    _positive_int(num_tags, "num_tags")
-    _positive_int(embedding_dim, "embedding_dim")
+    positive_int(image_dim, "image_dim")
+    positive_int(num_tags, "num_tags")
+    positive_int(embedding_dim, "embedding_dim")
 
     def constraint(axis):
         return None if max_norm is None else keras.constraints.MaxNorm(max_norm, axis=axis)

@@ -3,14 +3,9 @@
 import keras
 from keras import layers
 
+from mlrank_keras.api import positive_int
 from mlrank_keras.losses import MultilabelSoftmaxLoss, PairwiseHingeLoss, WARPLoss
 from mlrank_keras.models.alexnet import backbone_features, gong_alexnet
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
-    return value
 
 
 def gong_optimizer(learning_rate=0.002, decay_steps=20_000, decay_rate=0.1, momentum=0.9):
@@ -26,7 +21,7 @@ def gong_optimizer(learning_rate=0.002, decay_steps=20_000, decay_rate=0.1, mome
 
 
 def _build(loss, num_labels, backbone, compile, optimizer, metrics, name, backbone_kwargs):
-    _positive_int(num_labels, "num_labels")
+    positive_int(num_labels, "num_labels")
     if backbone is None:
         backbone = gong_alexnet(**backbone_kwargs)
     elif backbone_kwargs:

@@ -3,16 +3,11 @@
 import keras
 from keras import layers
 
+from mlrank_keras.api import positive_int
 from mlrank_keras.layers.decision import LabelCountDecision, ThresholdDecision, TopKDecision
 from mlrank_keras.losses.decision import LabelCountLoss, ThresholdEstimationLoss
 from mlrank_keras.losses.lsep import LSEPLoss
 from mlrank_keras.models.alexnet import backbone_features, vgg16
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
-    return value
 
 
 def build_lsep_vgg16(
@@ -47,7 +42,7 @@ def build_lsep_vgg16(
     >>> build_lsep_vgg16(6, input_shape=(32, 32, 3), dense_units=(8,)).output_shape
     (None, 6)
     """
-    _positive_int(num_labels, "num_labels")
+    positive_int(num_labels, "num_labels")
     if backbone is None:
         backbone = vgg16(weights=weights, **backbone_kwargs)
     elif backbone_kwargs or weights is not None:
@@ -79,7 +74,7 @@ def ranker_features(ranker):
 def _mlp(x, hidden_units, prefix):
     for i, units in enumerate(hidden_units):
         x = layers.Dense(
-            _positive_int(units, "hidden_units"), activation="relu", name=f"{prefix}_dense_{i}"
+            positive_int(units, "hidden_units"), activation="relu", name=f"{prefix}_dense_{i}"
         )(x)
     return x
 
@@ -103,8 +98,8 @@ def build_label_count_head(
     >>> build_label_count_head(16).output_shape
     (None, 4)
     """
-    _positive_int(feature_dim, "feature_dim")
-    _positive_int(max_count, "max_count")
+    positive_int(feature_dim, "feature_dim")
+    positive_int(max_count, "max_count")
     inputs = keras.Input((feature_dim,), name="features")
     probs = layers.Dense(max_count, activation="softmax", name="count_probabilities")(
         _mlp(inputs, hidden_units, "count")
@@ -135,8 +130,8 @@ def build_threshold_head(
     >>> build_threshold_head(16, 5).output_shape
     (None, 5)
     """
-    _positive_int(feature_dim, "feature_dim")
-    _positive_int(num_labels, "num_labels")
+    positive_int(feature_dim, "feature_dim")
+    positive_int(num_labels, "num_labels")
     features = keras.Input((feature_dim,), name="features")
     scores = keras.Input((num_labels,), name="scores")
     thresholds = layers.Dense(num_labels, name="thresholds")(
