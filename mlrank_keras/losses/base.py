@@ -29,6 +29,14 @@ def prepare_inputs(y_true, y_pred):
         dtype = "float32"
     scores = ops.cast(y_pred, dtype)
     y_true = ops.cast(ops.convert_to_tensor(y_true), dtype)
+    check_same_shape(y_true, y_pred)
+    pos = ops.cast(y_true > 0.5, dtype)
+    neg = ops.cast(ops.logical_and(y_true >= 0.0, y_true <= 0.5), dtype)
+    return scores, pos, neg
+
+
+def check_same_shape(y_true, y_pred):
+    """Raises a clear error unless the two tensors' (static) shapes agree, rank >= 1."""
     true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
     if len(true_shape) != len(pred_shape) or len(pred_shape) < 1:
         raise ValueError(
@@ -41,9 +49,6 @@ def prepare_inputs(y_true, y_pred):
                 "`y_true` and `y_pred` must have the same shape. "
                 f"Received: y_true.shape={true_shape}, y_pred.shape={pred_shape}"
             )
-    pos = ops.cast(y_true > 0.5, dtype)
-    neg = ops.cast(ops.logical_and(y_true >= 0.0, y_true <= 0.5), dtype)
-    return scores, pos, neg
 
 
 def rankable(pos, neg):

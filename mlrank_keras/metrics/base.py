@@ -10,9 +10,8 @@ not as a true label, not against an exact match.
 import keras
 from keras import ops
 
+from mlrank_keras.losses.base import HALF_DTYPES, check_same_shape
 from mlrank_keras.metrics.decision import decide, decision_arguments
-
-HALF_DTYPES = ("float16", "bfloat16")
 
 
 def num_labels_argument(num_labels):
@@ -38,18 +37,8 @@ def standardize_inputs(y_true, y_pred, sample_weight, dtype):
         score_dtype = "float32"  # half-precision values are exact in float32
     scores = ops.cast(scores, score_dtype)
     y_true = ops.cast(ops.convert_to_tensor(y_true), score_dtype)
-    true_shape, pred_shape = tuple(y_true.shape), tuple(scores.shape)
-    if len(true_shape) != len(pred_shape) or len(pred_shape) < 1:
-        raise ValueError(
-            "`y_true` and `y_pred` must have the same rank (at least 1, labels on the last "
-            f"axis). Received: y_true.shape={true_shape}, y_pred.shape={pred_shape}"
-        )
-    for a, b in zip(true_shape, pred_shape, strict=True):
-        if a is not None and b is not None and a != b:
-            raise ValueError(
-                "`y_true` and `y_pred` must have the same shape. "
-                f"Received: y_true.shape={true_shape}, y_pred.shape={pred_shape}"
-            )
+    check_same_shape(y_true, scores)
+    pred_shape = tuple(scores.shape)
     if pred_shape[-1] is None:
         raise ValueError(
             "The number of labels (the last axis of `y_pred`) must be known. "
