@@ -5,6 +5,7 @@ from keras import layers, ops
 from mlrank_keras.api import register
 from mlrank_keras.metrics.decision import (
     k_argument,
+    take_first,
     threshold_argument,
     threshold_labels,
     top_k_labels,
@@ -81,17 +82,10 @@ class LabelCountDecision(layers.Layer):
         num_labels, max_count = scores.shape[-1], counts.shape[-1]
         count = ops.cast(ops.argmax(counts, axis=-1), "int32")[:, None] + 1
         count = ops.minimum(count, num_labels)
-        # As top_k_labels, with a k per row: all labels above the k-th value, then the first
-        # labels equal to it.
+        # As top_k_labels, with a k per row.
         values = ops.top_k(scores, min(max_count, num_labels), sorted=True)[0]
         kth = ops.take_along_axis(values, count - 1, axis=-1)
-        above = scores > kth
-        tied = scores == kth
-        places_left = count - ops.sum(ops.cast(above, "int32"), axis=-1, keepdims=True)
-        first_tied = ops.cumsum(ops.cast(tied, "int32"), axis=-1) <= places_left
-        return ops.cast(
-            ops.logical_or(above, ops.logical_and(tied, first_tied)), self.compute_dtype
-        )
+        return ops.cast(take_first(scores, kth, count), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]

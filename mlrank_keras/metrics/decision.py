@@ -87,6 +87,16 @@ def top_k_labels(scores, k):
             f"`k` must be at most the number of labels ({num_labels}). Received: k={k}"
         )
     kth = ops.top_k(scores, k, sorted=True)[0][..., k - 1 : k]
+    return take_first(scores, kth, k)
+
+
+def take_first(scores, kth, k):
+    """The ``k`` labels of each row from its ``k``-th largest value ``kth``.
+
+    All labels above ``kth`` and then the first labels equal to it, so exactly ``k`` per
+    row with ties to the lower index. ``k`` is an int or an int tensor of shape
+    ``(..., 1)`` (one count per row).
+    """
     above = scores > kth
     tied = scores == kth
     places_left = k - ops.sum(ops.cast(above, "int32"), axis=-1, keepdims=True)
