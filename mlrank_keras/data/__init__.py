@@ -19,7 +19,21 @@ from mlrank_keras.data.pipeline import (
     predict_five_crops,
 )
 
+# TensorFlow Datasets is slow to import: its adapters load on first use.
+_LAZY = {"tfds_dataset": "datasets", "label_names": "datasets", "NusWide": "nus_wide"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f"mlrank_keras.data.{_LAZY[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module 'mlrank_keras.data' has no attribute {name!r}")
+
+
 __all__ = [
+    "NusWide",
     "GLYPHTAGS_LABELS",
     "NORMALIZATIONS",
     "SkippedImages",
@@ -28,7 +42,9 @@ __all__ = [
     "decode_image",
     "glyphtags_dataset",
     "image_dataset",
+    "label_names",
     "load_glyphtags",
     "multi_hot",
     "predict_five_crops",
+    "tfds_dataset",
 ]
