@@ -301,3 +301,33 @@ def test_fit_runs_to_the_end_over_a_corrupt_jpeg(tmp_path):
     assert len(history.history["loss"]) == 2
     assert np.isfinite(history.history["loss"]).all()
     assert ds.skipped.paths == [str(corrupt)]
+
+
+def test_jpeg_window_decoding_matches_whole_decoding(tmp_path):
+    """JPEGs are decoded only over the crop's window: the crop equals that of the same pixels
+    stored as PNG (always decoded whole)."""
+    jpegs, images = write_images(tmp_path, 6, size=(60, 80))
+    pngs = []
+    for path, image in zip(jpegs, images, strict=True):
+        png = tmp_path / (path.rsplit("/", 1)[-1] + ".png")
+        png.write_bytes(tf.io.encode_png(image).numpy())
+        pngs.append(str(png))
+    kwargs = dict(batch_size=6, image_size=40, crop_size=30, shuffle=False, seed=2)
+    for training in (False, True):
+        a, _ = batches(image_dataset(jpegs, np.ones((6, 1)), training=training, **kwargs))
+        b, _ = batches(image_dataset(pngs, np.ones((6, 1)), training=training, **kwargs))
+        np.testing.assert_allclose(a, b, atol=0.1)  # a few levels at most, at a window edge
+
+
+def test_a_jpeg_cut_short_is_skipped_whatever_the_crop(tmp_path):
+    """Cut at 90%, the top of the image still decodes; the file must be skipped every epoch."""
+    good, _ = write_images(tmp_path, 3, size=(64, 64))
+    data = open(next(p for p in good if p.endswith(".jpg")), "rb").read()
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(data[: int(len(data) * 0.9)])
+    ds = image_dataset(
+        good + [str(cut)], np.ones((4, 1)), training=True, image_size=32, crop_size=16, seed=0
+    )
+    for _ in range(6):
+        assert len(batches(ds)[0]) == 3
+    assert ds.skipped.paths == [str(cut)] and ds.skipped.events == 6
