@@ -14,7 +14,7 @@ import tensorflow_datasets as tfds
 
 from mlrank_keras.api import positive_int
 from mlrank_keras.data import nus_wide
-from mlrank_keras.data.pipeline import AUTOTUNE, _common, _transformer
+from mlrank_keras.data.pipeline import AUTOTUNE, _Augment, _common, _labels
 
 VOC_LABELS = (
     "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
@@ -118,16 +118,15 @@ def tfds_dataset(
     )
     if shuffle:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    transform = _transformer(
-        num_labels, False, training, image_size, crop_size, eval_crops, normalization
-    )
+    augment = _Augment(training, image_size, crop_size, eval_crops, normalization, False)
+    to_labels = _labels(num_labels, False)
     noise = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
 
     def convert(example, random):
         labels = example
         for key in path:
             labels = labels[key]
-        return transform(example["image"], tf.stack([random, 0]), labels)
+        return augment(example["image"], tf.stack([random, 0])), to_labels(labels)
 
     dataset = tf.data.Dataset.zip(dataset, noise).map(convert, num_parallel_calls=AUTOTUNE)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)

@@ -255,8 +255,8 @@ def _crop(image, corner, flip, image_size, crop_size):
     return _finish_crop(window, flip, image_size, crop_size)
 
 
-def _crop_encoded(contents, corner, flip, image_size, crop_size):
-    """One crop of an encoded image, decoding no more than it needs.
+def _decode_window(contents, corner, image_size, crop_size):
+    """The uint8 window of one crop from an encoded image, decoding no more than it needs.
 
     A JPEG that ends with its end-of-image marker is decoded only over the crop's window
     (``tf.io.decode_and_crop_jpeg``: about a quarter less work than the whole image); any
@@ -280,63 +280,89 @@ def _crop_encoded(contents, corner, flip, image_size, crop_size):
     )
     window = tf.cond(complete_jpeg, window_only, whole)
     window.set_shape([None, None, 3])
-    return _finish_crop(window, flip, image_size, crop_size)
+    return window
 
 
-def _transform(image, seed, training, image_size, crop_size, eval_crops, normalize, encoded=False):
-    """Resize, crop, flip and normalise one image; ``seed`` is a stateless seed pair.
+class _Augment:
+    """Gong's crops, flips and the normalisation, in two steps.
 
-    ``image`` is a decoded uint8 image, or with ``encoded`` the file's bytes. The crop is taken
-    from the source image and resized straight to ``crop_size`` (the same pixels as resizing to
-    ``image_size`` and then cropping, up to rounding the window to whole source pixels), which
-    spares resizing pixels that are cropped away.
+    ``pixels(image, seed)`` decodes (``encoded``: ``image`` is the file's bytes) and, when one
+    crop is wanted (training, or the centre crop), cuts out its uint8 window; it returns the
+    pixels and whether to mirror them. ``finish(pixels, flip)`` mirrors, resizes to the crop
+    (or cuts the five crops) and normalises into float32. The crop is taken from the source
+    image and resized straight to ``crop_size``: the same pixels as resizing to ``image_size``
+    and then cropping, up to rounding the window to whole source pixels, without resizing
+    pixels that are cropped away. Reading and decoding, the steps that can fail on a bad file,
+    are all in ``pixels``.
     """
-    flip = which = None
-    if training:
-        # One draw picks both: the crop (draw % 5) and the flip (draw >= 5).
-        draw = tf.random.stateless_uniform([], seed=seed, maxval=10, dtype=tf.int32)
-        which, flip = draw % 5, draw >= 5
-    one_crop = crop_size is not None and (training or eval_crops == "center")
-    if encoded and not (one_crop and image_size is not None):
-        image, encoded = decode_image(image), False
-    if crop_size is None:
-        image = tf.cast(image, tf.float32)
-        if image_size is not None:
-            image = tf.image.resize(image, [image_size, image_size])
-        if flip is not None:
-            image = tf.cond(flip, lambda: tf.reverse(image, axis=[1]), lambda: image)
-        return normalize(image)
-    if image_size is None:
+
+    def __init__(self, training, image_size, crop_size, eval_crops, normalization, encoded):
+        self.training = training
+        self.image_size = image_size
+        self.crop_size = crop_size
+        self.eval_crops = eval_crops
+        self.normalize = _normalization(normalization)
+        self.encoded = encoded
+        self.one_crop = crop_size is not None and (training or eval_crops == "center")
+
+    def _corners(self, image):
+        crop = self.crop_size
+        if self.image_size is None:
+            shape = tf.shape(image)
+            far_y, far_x = shape[0] - crop, shape[1] - crop
+        else:
+            far_y = far_x = self.image_size - crop
+        return tf.stack([[0, 0], [0, far_x], [far_y, 0], [far_y, far_x], [far_y // 2, far_x // 2]])
+
+    def pixels(self, image, seed):
+        flip, which = tf.constant(False), 4
+        if self.training:
+            # One draw picks both: the crop (draw % 5) and the flip (draw >= 5).
+            draw = tf.random.stateless_uniform([], seed=seed, maxval=10, dtype=tf.int32)
+            which, flip = draw % 5, draw >= 5
+        if self.encoded and self.one_crop and self.image_size is not None:
+            corner = self._corners(None)[which]
+            return _decode_window(image, corner, self.image_size, self.crop_size), flip
+        if self.encoded:
+            image = decode_image(image)
+        if not self.one_crop:
+            return image, flip
         shape = tf.shape(image)
-        far_y, far_x = shape[0] - crop_size, shape[1] - crop_size
-    else:
-        far_y = far_x = image_size - crop_size
-    corners = tf.stack([[0, 0], [0, far_x], [far_y, 0], [far_y, far_x], [far_y // 2, far_x // 2]])
-    crop = _crop_encoded if encoded else _crop
-    if training:
-        image = crop(image, corners[which], flip, image_size, crop_size)
-    elif eval_crops == "five":
-        image = tf.stack([_crop(image, corners[i], None, image_size, crop_size) for i in range(5)])
-    else:
-        image = crop(image, corners[4], None, image_size, crop_size)
-    return normalize(image)
+        corner = self._corners(image)[which]
+        y0, x0, h, w = _window(shape[0], shape[1], corner, self.image_size, self.crop_size)
+        return tf.slice(image, [y0, x0, 0], [h, w, 3]), flip
+
+    def finish(self, pixels, flip):
+        flip = flip if self.training else None
+        if self.one_crop:
+            return self.normalize(_finish_crop(pixels, flip, self.image_size, self.crop_size))
+        if self.crop_size is not None:  # the five crops, for evaluation
+            corners = self._corners(pixels)
+            crops = [
+                _crop(pixels, corners[i], None, self.image_size, self.crop_size) for i in range(5)
+            ]
+            return self.normalize(tf.stack(crops))
+        image = tf.cast(pixels, tf.float32)
+        if self.image_size is not None:
+            image = tf.image.resize(image, [self.image_size, self.image_size])
+        if flip is not None:
+            image = tf.reverse(image, tf.boolean_mask(tf.constant([1]), tf.reshape(flip, [1])))
+        return self.normalize(image)
+
+    def __call__(self, image, seed):
+        return self.finish(*self.pixels(image, seed))
 
 
-def _transformer(
-    num_labels, dense, training, image_size, crop_size, eval_crops, normalization, encoded=False
-):
-    """The per-element function (image, seed pair, label row) -> (float32 image, multi-hot);
-    with ``encoded``, the image comes as the file's bytes."""
-    normalize = _normalization(normalization)
+def _labels(num_labels, dense):
+    """A label row -> the multi-hot vector (a dense row is one already)."""
 
-    def transform(image, seed, labels):
-        image = _transform(
-            image, seed, training, image_size, crop_size, eval_crops, normalize, encoded
-        )
-        labels = labels if dense else multi_hot(labels, num_labels)
-        return image, labels
+    def from_indices(row):
+        return multi_hot(row, num_labels)
 
-    return transform
+    def as_is(row):
+        return row
+
+    return as_is if dense else from_indices
 
 
 def _common(training, batch_size, image_size, crop_size, eval_crops, shuffle):
@@ -344,21 +370,6 @@ def _common(training, batch_size, image_size, crop_size, eval_crops, shuffle):
     image_size, crop_size = _sizes(image_size, crop_size, eval_crops)
     shuffle = bool(training) if shuffle is None else bool(shuffle)
     return batch_size, image_size, crop_size, shuffle
-
-
-def _epochs(num_examples, shuffle, seed, epoch_fn):
-    """Each pass over the dataset draws one int64 ``epoch_seed`` (new every pass, fixed by
-    ``seed``) and yields ``epoch_fn(epoch_seed, order)``, ``order`` being the example indices
-    of that pass (a permutation of them when shuffling)."""
-
-    def one_epoch(epoch_seed):
-        order = tf.range(num_examples, dtype=tf.int64)
-        if shuffle:
-            order = tf.random.experimental.stateless_shuffle(order, seed=tf.stack([epoch_seed, 0]))
-        return epoch_fn(epoch_seed, order)
-
-    epoch_seed = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
-    return epoch_seed.flat_map(one_epoch)
 
 
 def image_dataset(
@@ -401,16 +412,17 @@ def image_dataset(
     Returns:
         A ``tf.data.Dataset`` whose ``skipped`` attribute is the ``SkippedImages``: a file
         that is missing or cannot be decoded is left out of the batches and recorded there
-        (and logged) when the pipeline meets it.
+        (and logged) at the end of the pass that met it.
 
     The number of batches is unknown until a pass ends (files may be skipped), so Keras's
     ``fit`` says "Your input ran out of data" once, at the end of the first epoch; that is
     expected.
 
-    How bad files are caught cheaply: every file goes through one parallel ``map`` (read,
-    decode, crop, normalise) guarded by ``ignore_errors``; each element carries its position
-    in the pass, and a ``scan`` over the batches that finds a gap in the positions (or a
-    missing tail, thanks to an end marker) names the skipped files from the pass's order.
+    How bad files are caught cheaply: reading and decoding (with the crop's window) run in
+    one parallel ``map`` guarded by ``ignore_errors``, which drops a failing file; resizing,
+    flipping and normalising run in a second ``map``. Each element carries its file's index;
+    a ``scan`` over the batches marks the indices seen, and an end marker after the last file
+    names the files never seen, once per pass (so they are reported when a pass ends).
     """
     paths = [str(p) for p in paths]
     label_rows, num_labels, dense = label_matrix(labels, num_labels, len(paths))
@@ -428,65 +440,61 @@ def image_dataset(
     num_examples = len(paths)
     path_table = tf.constant(paths)
     label_table = tf.constant(label_rows)
-    transform = _transformer(
-        num_labels, dense, training, image_size, crop_size, eval_crops, normalization, True
+    augment = _Augment(training, image_size, crop_size, eval_crops, normalization, True)
+    to_labels = _labels(num_labels, dense)
+
+    def load(index, noise):
+        contents = tf.io.read_file(path_table[index])
+        pixels, flip = augment.pixels(contents, tf.stack([noise, index]))
+        return index, pixels, flip, to_labels(label_table[index])
+
+    def finish(index, pixels, flip, labels):
+        return index, augment.finish(pixels, flip), labels
+
+    def check(seen, batch):
+        indices, images, labels = batch
+        real = tf.boolean_mask(indices, indices < num_examples)
+        seen = tf.tensor_scatter_nd_update(seen, real[:, None], tf.ones_like(real, tf.bool))
+        at_end = indices[-1] >= num_examples
+
+        def record():
+            missing = tf.gather(path_table, tf.where(~seen)[:, 0])
+            return tf.py_function(_recorder(skipped), [missing], tf.bool)
+
+        tf.cond(at_end & tf.reduce_any(~seen), record, lambda: tf.constant(False))
+        # Only the last batch holds the end marker: drop it there, copy nothing elsewhere.
+        images, labels = tf.cond(
+            at_end, lambda: (images[:-1], labels[:-1]), lambda: (images, labels)
+        )
+        return seen, (images, labels)
+
+    indices = tf.data.Dataset.range(num_examples)
+    if shuffle:
+        indices = indices.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+    noise = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    dataset = tf.data.Dataset.zip(indices, noise)
+    dataset = dataset.map(load, num_parallel_calls=num_parallel_calls, deterministic=True)
+    dataset = dataset.ignore_errors()
+    # The end marker (index num_examples) closes each pass, when the skipped files are named.
+    end = tf.nest.map_structure(
+        lambda spec: tf.zeros([1 if d is None else d for d in spec.shape], spec.dtype),
+        dataset.element_spec,
     )
-
-    def epoch(epoch_seed, order):
-        def load(position):
-            index = order[position]
-            contents = tf.io.read_file(path_table[index])
-            seed = tf.stack([epoch_seed, position])
-            return (position, *transform(contents, seed, label_table[index]))
-
-        def check(expected, batch):
-            positions, images, labels = batch
-            last = positions[-1]
-
-            def record():
-                candidates = tf.range(expected, last + 1)
-                present = tf.reduce_any(candidates[:, None] == positions[None, :], axis=1)
-                missing = tf.gather(order, tf.boolean_mask(candidates, ~present))
-                return tf.py_function(_recorder(skipped), [tf.gather(path_table, missing)], tf.bool)
-
-            gap = last - expected + 1 > tf.size(positions, out_type=tf.int64)
-            tf.cond(gap, record, lambda: tf.constant(False))
-            # Only the last batch holds the marker: drop it there, copy nothing elsewhere.
-            images, labels = tf.cond(
-                last < num_examples,
-                lambda: (images, labels),
-                lambda: (images[:-1], labels[:-1]),
-            )
-            return last + 1, (images, labels)
-
-        loaded = (
-            tf.data.Dataset.range(num_examples)
-            .map(load, num_parallel_calls=num_parallel_calls, deterministic=True)
-            .ignore_errors()
-        )
-        # An end marker, so that skipped files at the very end also leave a gap.
-        end = tf.nest.map_structure(
-            lambda spec: tf.zeros([1 if d is None else d for d in spec.shape], spec.dtype),
-            loaded.element_spec[1:],
-        )
-        loaded = loaded.concatenate(
-            tf.data.Dataset.from_tensors((tf.constant(num_examples, tf.int64), *end))
-        )
-        # Files are checked a batch at a time: the marker joins the last batch (or forms a
-        # batch of its own, dropped here).
-        batches = loaded.batch(batch_size).scan(tf.constant(0, tf.int64), check)
-        if drop_remainder:
-            return batches.filter(lambda images, labels: tf.shape(images)[0] == batch_size)
-        return batches.filter(lambda images, labels: tf.shape(images)[0] > 0)
-
-    dataset = _epochs(num_examples, shuffle, seed, epoch)
+    end = (tf.constant(num_examples, tf.int64), *end[1:])
+    dataset = dataset.concatenate(tf.data.Dataset.from_tensors(end))
+    dataset = dataset.map(finish, num_parallel_calls=num_parallel_calls, deterministic=True)
+    dataset = dataset.batch(batch_size)
+    dataset = dataset.scan(tf.zeros([num_examples], tf.bool), check)
     if drop_remainder:
+        dataset = dataset.filter(lambda images, labels: tf.shape(images)[0] == batch_size)
         dataset = dataset.map(
             lambda images, labels: (
                 tf.ensure_shape(images, [batch_size, *images.shape[1:]]),
                 tf.ensure_shape(labels, [batch_size, *labels.shape[1:]]),
             )
         )
+    else:
+        dataset = dataset.filter(lambda images, labels: tf.shape(images)[0] > 0)
     dataset = dataset.prefetch(AUTOTUNE)
     dataset.skipped = skipped
     return dataset
@@ -553,27 +561,21 @@ def array_dataset(
     grey = images.shape[-1] == 1
     image_table = tf.constant(images)
     label_table = tf.constant(label_rows)
-    transform = _transformer(
-        num_labels, dense, training, image_size, crop_size, eval_crops, normalization
-    )
+    augment = _Augment(training, image_size, crop_size, eval_crops, normalization, False)
+    to_labels = _labels(num_labels, dense)
 
-    def epoch(epoch_seed, order):
-        def load(position):
-            index = order[position]
-            image = image_table[index]
-            if grey:
-                image = tf.repeat(image, 3, axis=-1)
-            return transform(image, tf.stack([epoch_seed, position]), label_table[index])
+    def load(index, noise):
+        image = image_table[index]
+        if grey:
+            image = tf.repeat(image, 3, axis=-1)
+        return augment(image, tf.stack([noise, index])), to_labels(label_table[index])
 
-        return tf.data.Dataset.range(len(images)).map(
-            load, num_parallel_calls=AUTOTUNE, deterministic=True
-        )
-
-    dataset = _epochs(len(images), shuffle, seed, epoch)
+    indices = tf.data.Dataset.range(len(images))
+    if shuffle:
+        indices = indices.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    noise = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    dataset = tf.data.Dataset.zip(indices, noise).map(load, num_parallel_calls=AUTOTUNE)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-    # flat_map hides the length; state it so Keras knows the steps per epoch.
-    steps = len(images) // batch_size if drop_remainder else -(-len(images) // batch_size)
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(steps))
     return dataset.prefetch(AUTOTUNE)
 
 
