@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: install demo test test-% lint bench-losses bench-knn clean
+.PHONY: install demo test test-% lint bench-losses bench-knn bench-pipeline clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,9 @@ bench-losses: install
 
 bench-knn: install
 	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/knn.py; done
+
+bench-pipeline: install
+	$(PY) benchmarks/pipeline.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

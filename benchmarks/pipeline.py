@@ -1,0 +1,114 @@
+"""Images per second of the training pipeline against bare JPEG decoding of the same files.
+
+Writes JPEG files at two sizes, 500 x 375 (VOC's usual size) and 640 x 480 (COCO's), made from
+GlyphTags images scaled up with bicubic interpolation (so they compress like smooth
+photographs, not noise), then, in the same process, times in alternating rounds:
+
+- bare: tf.data of the paths -> tf.io.read_file -> tf.io.decode_jpeg (parallel map, AUTOTUNE),
+  batched by 32, prefetched; nothing else;
+- pipeline: mlrank_keras.data.image_dataset(training=True): read, decode, the skip-and-count
+  guard, a random one of Gong's five 220 crops of the 256 x 256 resize, random flip, ImageNet
+  normalisation, multi-hot labels, per-epoch shuffle, batch 32, prefetch; once with the
+  default num_parallel_calls (AUTOTUNE) and once with os.cpu_count().
+
+Each dataset is run once to warm up, then ROUNDS times over all the files. Printed: the median
+and best images per second, the ratio of medians to bare, the process CPU time per image and
+bare's CPU time per image over the pipeline's ("CPU vs bare": the throughput ratio when both
+keep every core busy; steadier than wall-clock rates on a shared 2-core machine, where
+tf.data's thread scheduling makes rates jump between modes).
+
+    TF_CPP_MIN_LOG_LEVEL=3 python benchmarks/pipeline.py [--files 400] [--rounds 7]
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+import tensorflow as tf
+
+from mlrank_keras.data import image_dataset, load_glyphtags
+
+SIZES = {"500x375 (VOC)": (375, 500), "640x480 (COCO)": (480, 640)}
+
+
+def write_files(folder, count, size):
+    images, labels = load_glyphtags("train", num_images=count, seed=0, image_size=96)
+    paths = []
+    for i, image in enumerate(images):
+        big = tf.image.resize(image, size, method="bicubic")
+        big = tf.cast(tf.clip_by_value(big, 0, 255), tf.uint8)
+        path = os.path.join(folder, f"{i:05d}.jpg")
+        tf.io.write_file(path, tf.io.encode_jpeg(big, quality=90))
+        paths.append(path)
+    return paths, labels
+
+
+def run(dataset, count):
+    """(images per second, CPU milliseconds per image) of one pass."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    seen = 0
+    for batch in dataset:
+        images = batch[0] if isinstance(batch, tuple) else batch
+        seen += int(images.shape[0])
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    assert seen == count, (seen, count)
+    return count / wall, 1e3 * cpu / count
+
+
+def bench(paths, labels, rounds):
+    bare = (
+        tf.data.Dataset.from_tensor_slices(paths)
+        .map(lambda p: tf.io.decode_jpeg(tf.io.read_file(p)), num_parallel_calls=tf.data.AUTOTUNE)
+        .batch(32)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    datasets = {
+        "bare decode_jpeg": bare,
+        "pipeline (AUTOTUNE)": image_dataset(paths, labels, training=True, seed=0),
+        f"pipeline ({os.cpu_count()} calls)": image_dataset(
+            paths, labels, training=True, seed=0, num_parallel_calls=os.cpu_count()
+        ),
+    }
+    results = {name: [] for name in datasets}
+    for dataset in datasets.values():
+        run(dataset, len(paths))
+    for _ in range(rounds):
+        for name, dataset in datasets.items():
+            results[name].append(run(dataset, len(paths)))
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    print(
+        f"{args.files} JPEG files per size, {os.cpu_count()} CPUs, {args.rounds} rounds, "
+        f"TensorFlow {tf.__version__}"
+    )
+    for label, size in SIZES.items():
+        with tempfile.TemporaryDirectory() as folder:
+            paths, labels = write_files(folder, args.files, size)
+            results = bench(paths, labels, args.rounds)
+        base = statistics.median(r for r, _ in results["bare decode_jpeg"])
+        base_cpu = statistics.median(c for _, c in results["bare decode_jpeg"])
+        print(f"\n{label}")
+        print(
+            f"{'':>24} {'median/s':>9} {'best/s':>8} {'vs bare':>8} {'CPU ms/img':>11} "
+            f"{'CPU vs bare':>12}"
+        )
+        for name, values in results.items():
+            rates = [r for r, _ in values]
+            median = statistics.median(rates)
+            cpu = statistics.median(c for _, c in values)
+            print(
+                f"{name:>24} {median:9.0f} {max(rates):8.0f} {median / base:8.2f} {cpu:11.2f} "
+                f"{base_cpu / cpu:12.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
