@@ -72,7 +72,7 @@ def load_glyphtags(
     seed=0,
     image_size=64,
     max_objects=4,
-    scale_range=(16, 36),
+    scale_range=None,
     zipf_exponent=1.4,
 ):
     """GlyphTags images and multi-hot labels as NumPy arrays.
@@ -85,7 +85,8 @@ def load_glyphtags(
         image_size: the side of the square RGB images.
         max_objects: each image holds 1 to ``max_objects`` objects (uniformly many); two
             objects may share a label.
-        scale_range: ``(smallest, largest)`` side in pixels of a pasted glyph.
+        scale_range: ``(smallest, largest)`` side in pixels of a pasted glyph; by default
+            1/4 and 9/16 of ``image_size`` (16 and 36 pixels at 64).
         zipf_exponent: label ``r``-th in ``FREQUENCY_ORDER`` is drawn with probability
             proportional to ``r ** -zipf_exponent`` (0 gives uniform labels).
 
@@ -141,6 +142,8 @@ def load_glyphtags(
 
 
 def _scale_range(scale_range, image_size):
+    if scale_range is None:
+        return max(1, round(image_size / 4)), max(1, round(image_size * 9 / 16))
     try:
         low, high = (int(v) for v in scale_range)
     except (TypeError, ValueError):
