@@ -1,6 +1,6 @@
 """mlrank_keras: multilabel image annotation by ranking, for Keras 3 on any backend."""
 
-from mlrank_keras import baselines, layers, losses, metrics, models
+from mlrank_keras import baselines, experiment, layers, losses, metrics, models
 from mlrank_keras.baselines import build_linear_svm
 from mlrank_keras.models import (
     add_tags,
@@ -34,6 +34,7 @@ __all__ = [
     "build_transform_alexnet",
     "build_warp_alexnet",
     "build_wsabie",
+    "experiment",
     "layers",
     "losses",
     "metrics",

@@ -1,14 +1,38 @@
-from mlrank_keras import demo, metrics
+"""The main job, in its seconds-long smoke mode, on the current backend."""
+
+import keras
+import numpy as np
+
+from mlrank_keras import cli, demo, experiment, metrics
 
 
-def test_demo_trains_every_loss_and_prints_the_papers_table(capsys):
-    demo.main(["--epochs", "1", "--rows", "256"])
-    out = capsys.readouterr().out.splitlines()
-    header = out.index(next(line for line in out if line.startswith("method")))
-    assert out[header].split()[1:] == list(metrics.REPORT_KEYS)
-    rows = out[header + 1 :]
-    assert len(rows) == len(demo.LOSSES) + 1 and rows[0].startswith("upper bound")
+def test_demo_trains_four_models_prints_the_table_and_saves(tmp_path, capsys):
+    out = tmp_path / "demo"
+    reports = demo.main(["--smoke", "--out", str(out), "--verbose", "0"])
+    text = capsys.readouterr().out.splitlines()
+    header = text.index(next(line for line in text if line.startswith("method")))
+    assert text[header].split()[1:] == list(metrics.REPORT_KEYS)
+    rows = text[header + 1 : header + 6]
+    assert rows[0].startswith("upper bound")
+    assert [r.split("  ")[0] for r in rows[1:]] == [
+        experiment.RANKERS[key][0] for key in demo.MODELS
+    ]
     for line in rows:
         values = [float(v) for v in line.split()[-len(metrics.REPORT_KEYS) :]]
         assert all(0.0 <= v <= 100.0 for v in values[:7] + values[8:])
-        assert 0 <= values[7] <= 20  # N+ of 20 labels
+        assert 0 <= values[7] <= 20  # N+ of GlyphTags' 20 labels
+    for key in demo.MODELS:
+        assert (out / f"{key}.keras").stat().st_size > 0
+    for name in ("table.txt", "per_class_recall.png", "precision_recall.png"):
+        assert (out / name).stat().st_size > 0
+    assert set(reports) == {"upper bound (Gong)"} | {
+        experiment.RANKERS[key][0] for key in demo.MODELS
+    }
+    # The saved models load and score the 20 labels.
+    model = keras.saving.load_model(out / "warp.keras")
+    assert model.predict(np.zeros((1, 28, 28, 3), "float32"), verbose=0).shape == (1, 20)
+
+
+def test_console_script_dispatches_to_the_demo(tmp_path, capsys):
+    cli.main(["demo", "--smoke", "--models", "softmax", "--out", str(tmp_path), "--verbose", "0"])
+    assert "multilabel softmax (Gong)" in capsys.readouterr().out

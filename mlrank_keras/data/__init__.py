@@ -17,6 +17,7 @@ from mlrank_keras.data.pipeline import (
     image_dataset,
     multi_hot,
     predict_five_crops,
+    select_labels,
 )
 
 # TensorFlow Datasets is slow to import: its adapters load on first use.
@@ -46,5 +47,6 @@ __all__ = [
     "load_glyphtags",
     "multi_hot",
     "predict_five_crops",
+    "select_labels",
     "tfds_dataset",
 ]

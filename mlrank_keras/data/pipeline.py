@@ -604,3 +604,32 @@ def predict_five_crops(model, dataset, return_labels=False, verbose=0):
         labels.append(batch_labels)
     scores = np.concatenate(scores)
     return (scores, np.concatenate(labels)) if return_labels else scores
+
+
+def select_labels(dataset, indices):
+    """A ``(images, labels)`` dataset keeping only the label columns ``indices``, in order.
+
+    For training on a subset of the labels, e.g. the seen labels of a zero-shot split or the
+    old tags before new ones arrive.
+
+    >>> ds = tf.data.Dataset.from_tensor_slices((np.zeros((2, 1)), [[1.0, 0.0, 1.0]] * 2))
+    >>> [y.tolist() for _, y in select_labels(ds, [2, 0]).as_numpy_iterator()]
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    indices = np.asarray(indices)
+    if indices.ndim != 1 or indices.size == 0 or not np.issubdtype(indices.dtype, np.integer):
+        raise ValueError(
+            f"`indices` must be a non-empty 1-D sequence of ints; received indices={indices!r}"
+        )
+    num_labels = dataset.element_spec[1].shape[-1]
+    if indices.min() < 0 or (num_labels is not None and indices.max() >= num_labels):
+        raise ValueError(
+            f"`indices` must be label columns from 0 to {num_labels - 1}; "
+            f"received indices={indices.tolist()}"
+        )
+    columns = tf.constant(indices, dtype=tf.int32)
+    return dataset.map(
+        lambda images, labels: (images, tf.gather(labels, columns, axis=-1)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
