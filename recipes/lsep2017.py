@@ -1,0 +1,143 @@
+"""Li, Song and Luo 2017, "Improving Pairwise Ranking for Multi-label Image Classification".
+
+Reproduces Table 1 (softmax, pairwise ranking, WARP, BP-MLL and LSEP, each with top-k and
+with a threshold, and LSEP with per-class threshold estimation), Table 2 (label decision for
+LSEP: top-k, one threshold, label-count estimation, per-class threshold estimation), Figure 2
+(per-class F1 of the 10 most frequent labels) and Figure 3 (precision-recall curves), on
+GlyphTags by default or on a prepared TFDS dataset (``--dataset voc2007|coco2014|nuswide``).
+
+    python recipes/lsep2017.py [--smoke] [--dataset ...] [--epochs 6] [--out out/lsep2017]
+"""
+
+# %% [markdown]
+# # Li et al. 2017: LSEP and label decision
+#
+# Five losses on one CNN, then Li's label decision: how many labels to give each image. The
+# "threshold" rows use one threshold per model, the one with the best overall F1 on the
+# training images (the paper does not say how its threshold is chosen). The heads (label count
+# and per-class thresholds) train on the frozen ranker's features and training scores.
+# GlyphTags by default: no download; a CPU-sized CNN from scratch with Adam (the paper
+# fine-tunes VGG16 with SGD).
+
+# %%
+import pathlib
+
+from mlrank_keras import experiment, metrics, plots
+from mlrank_keras.models import build_label_count_head, build_label_decision_model, ranker_features
+
+parser = experiment.recipe_parser("lsep2017", "Li et al. 2017: Tables 1-2, Figures 2-3")
+parser.add_argument("--k", type=int, default=3, help="labels per image for top-k rows")
+parser.add_argument("--head-epochs", type=int, default=20, help="epochs of the heads")
+args = experiment.parse_recipe_args(parser)
+out = pathlib.Path(args.out)
+out.mkdir(parents=True, exist_ok=True)
+data = experiment.load_recipe_data(args)
+print(f"{data.name}: {len(data.y_train)} training and {len(data.y_test)} test images")
+
+# %% [markdown]
+# ## Five losses on one CNN
+
+# %%
+keys = ["softmax", "ranking", "warp", "bpmll", "lsep"]
+trained = experiment.train_rankers(data, keys, args, out=out)
+
+
+# %% [markdown]
+# ## One threshold per model
+# Chosen on the training images: the score quantile with the best overall F1.
+
+# %%
+train_scores = {
+    key: model.predict(data.train_eval, verbose=0) for key, (model, _) in trained.items()
+}
+thresholds = {key: experiment.best_threshold(data.y_train, train_scores[key]) for key in trained}
+
+# %% [markdown]
+# ## Label decision heads for LSEP (Li section 3.3)
+# The label-count head is an MLP (100, 10) with a softmax over 1..4 labels; the threshold head
+# estimates one threshold per label and image. Both train on the frozen LSEP model's features
+# (and the threshold head on its training scores too).
+
+# %%
+lsep, lsep_test = trained["lsep"]
+features = ranker_features(lsep).predict(data.train_eval, verbose=0)
+count_head = build_label_count_head(features.shape[1])
+count_head.fit(features, data.y_train, epochs=args.head_epochs, batch_size=256, verbose=0)
+decisions = {
+    "count": build_label_decision_model(lsep, count_head=count_head, name="lsep_count"),
+    "thresholds": experiment.threshold_estimation(
+        lsep, data, epochs=args.head_epochs, train_scores=train_scores["lsep"]
+    ),
+}
+decided = {name: model.predict(data.test, verbose=0) for name, model in decisions.items()}
+decisions["thresholds"].save(out / "lsep_threshold_estimation.keras")
+
+# %% [markdown]
+# ## Table 1: losses and label decisions
+# C-P, C-R: per-class precision and recall; O-P, O-R: overall; F1: the mean per-class F1
+# (Li's); 0-1: exact match. Rates in %.
+
+# %%
+columns = ("C-P", "C-R", "O-P", "O-R", "F1", "0-1")
+reports = {}
+for key, (_, test_scores) in trained.items():
+    title = experiment.RANKERS[key][0]
+    reports[f"{title}, top {args.k}"] = metrics.annotation_report(
+        data.y_test, test_scores, k=args.k
+    )
+    reports[f"{title}, threshold"] = metrics.annotation_report(
+        data.y_test, test_scores, threshold=thresholds[key]
+    )
+reports["LSEP + threshold estimation (Li)"] = metrics.annotation_report(
+    data.y_test, decided["thresholds"], threshold=0.5
+)
+table1 = metrics.format_reports(reports, keys=columns)
+print(f"Table 1: {data.name}\n{table1}\n")
+
+# %% [markdown]
+# ## Table 2: label decision for LSEP
+
+# %%
+table2_reports = {
+    f"top {args.k}": reports[f"LSEP (Li), top {args.k}"],
+    "threshold": reports["LSEP (Li), threshold"],
+    "label count estimation": metrics.annotation_report(
+        data.y_test, decided["count"], threshold=0.5
+    ),
+    "threshold estimation": reports["LSEP + threshold estimation (Li)"],
+}
+table2 = metrics.format_reports(table2_reports, keys=columns, title="LSEP decision")
+print(f"Table 2: {data.name}\n{table2}")
+(out / "tables.txt").write_text(f"Table 1: {data.name}\n{table1}\n\nTable 2\n{table2}\n")
+
+# %% [markdown]
+# ## Figure 2: per-class F1 of the 10 most frequent labels
+# LSEP with threshold estimation against the thresholded baselines.
+
+# %%
+chosen = {
+    experiment.RANKERS[key][0] + ", threshold": (s > thresholds[key]).astype("float32")
+    for key, (_, s) in trained.items()
+    if key != "lsep"
+}
+chosen["LSEP + threshold estimation (Li)"] = decided["thresholds"].astype("float32")
+path = out / "figure2_top_label_f1.png"
+plots.plot_top_label_f1(
+    data.y_test,
+    chosen,
+    train_labels=data.y_train.sum(axis=0),
+    num_labels=min(10, data.num_labels),
+    threshold=0.5,
+    label_names=data.label_names,
+    path=path,
+)
+print(f"saved {path}")
+
+# %% [markdown]
+# ## Figure 3: precision-recall curves (micro-averaged)
+
+# %%
+path = out / "figure3_precision_recall.png"
+curves = {experiment.RANKERS[key][0]: s for key, (_, s) in trained.items()}
+plots.plot_precision_recall(data.y_test, curves, path=path)
+print(f"saved {path}")

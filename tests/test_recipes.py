@@ -1,0 +1,98 @@
+"""The paper recipes in smoke mode: as notebooks on TensorFlow, as scripts on JAX and torch."""
+
+import importlib.util
+import pathlib
+import runpy
+import sys
+
+import keras
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+RECIPES = sorted(p.stem for p in (ROOT / "recipes").glob("*.py"))
+# What each recipe must leave in its output folder.
+OUTPUTS = {
+    "gong2014": ["tables.txt", "figure2_per_class_recall.png", "figure3_per_class_precision.png"],
+    "transformation": ["tables.txt", "transform.keras", "figure8_rows.png", "figure9_jaccard.png"],
+    "drel2015": ["tables.txt", "drel.keras"],
+    "lsep2017": [
+        "tables.txt",
+        "lsep_threshold_estimation.keras",
+        "figure2_top_label_f1.png",
+        "figure3_precision_recall.png",
+    ],
+}
+TABLES = {
+    "gong2014": ["Table 1:", "Table 2:", "CNN + WARP", "visual features + kNN"],
+    "transformation": ["Table 3:", "Table 4:", "Table 5:", "Figure 8:", "Zero-shot"],
+    "drel2015": ["Table 1:", "Table 2:", "DREL", "WSABIE", "Online learning"],
+    "lsep2017": ["Table 1:", "Table 2", "LSEP + threshold estimation (Li)", "BP-MLL (Li)"],
+}
+
+
+def _make_notebooks():
+    spec = importlib.util.spec_from_file_location(
+        "make_notebooks", ROOT / "scripts/make_notebooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _check_outputs(name, out):
+    for file in OUTPUTS[name]:
+        assert (out / file).stat().st_size > 0, file
+    text = (out / "tables.txt").read_text()
+    for needle in TABLES[name]:
+        assert needle in text, needle
+
+
+def test_every_recipe_has_its_checks():
+    assert RECIPES == sorted(OUTPUTS) == sorted(TABLES)
+
+
+def test_notebooks_are_generated_from_the_current_recipes():
+    make = _make_notebooks()
+    for name in RECIPES:
+        path = ROOT / "notebooks" / f"{name}.ipynb"
+        assert path.read_text() == make.render(ROOT / "recipes" / f"{name}.py"), (
+            f"{path} is out of date: run python scripts/make_notebooks.py"
+        )
+
+
+def test_notebook_cells_follow_the_percent_markers():
+    make = _make_notebooks()
+    source = "'''doc'''\n# %% [markdown]\n# # Title\n#\n# text\n\n# %%\nx = 1\n\n# %%\n\n"
+    assert make.cells(source) == [("markdown", "# Title\n\ntext"), ("code", "x = 1")]
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="notebooks run on TF")
+@pytest.mark.parametrize("name", RECIPES)
+def test_notebook_runs_in_smoke_mode(name, tmp_path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    out = tmp_path / "out"
+    monkeypatch.setenv("MLRANK_RECIPE_ARGS", f"--smoke --verbose 0 --out {out}")
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    notebook = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+        timeout=None,  # no time limit in a test
+    )
+    client.execute()
+    errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    _check_outputs(name, out)
+
+
+@pytest.mark.skipif(keras.backend.backend() == "tensorflow", reason="TF runs the notebooks")
+@pytest.mark.parametrize("name", RECIPES)
+def test_recipe_script_runs_in_smoke_mode(name, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    argv = [f"recipes/{name}.py", "--smoke", "--verbose", "0", "--out", str(out)]
+    monkeypatch.setattr(sys, "argv", argv)
+    runpy.run_path(str(ROOT / "recipes" / f"{name}.py"), run_name="__main__")
+    _check_outputs(name, out)
+    assert "Table" in capsys.readouterr().out
