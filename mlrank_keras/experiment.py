@@ -163,7 +163,11 @@ class Data:
     Attributes:
         name: the dataset's name.
         train: batched ``(images, labels)`` for ``fit``: shuffled each epoch, a random
-            crop of five and a random flip.
+            crop of five and a random flip. Each access builds a fresh dataset that starts
+            the same seeded stream, so every model trained on ``data.train`` sees the same
+            batches, crops and flips, epoch by epoch (one dataset object would go on to new
+            shuffles for the next model).
+        make_train: the function that builds ``train``.
         train_eval: the training images in order, centre crops (features, baselines).
         test: the test images in order, centre crops.
         y_train, y_test: multi-hot label arrays in the order of ``train_eval`` and ``test``.
@@ -172,13 +176,17 @@ class Data:
     """
 
     name: str
-    train: object
+    make_train: object
     train_eval: object
     test: object
     y_train: np.ndarray
     y_test: np.ndarray
     label_names: list
     crop_size: int
+
+    @property
+    def train(self):
+        return self.make_train()
 
     @property
     def num_labels(self):
@@ -220,7 +228,7 @@ def load_data(
         )
         return Data(
             name=dataset,
-            train=array_dataset(x_train, y_train, training=True, **kwargs),
+            make_train=lambda: array_dataset(x_train, y_train, training=True, **kwargs),
             train_eval=array_dataset(x_train, y_train, **kwargs),
             test=array_dataset(x_test, y_test, **kwargs),
             y_train=y_train,
@@ -237,12 +245,15 @@ def load_data(
     kwargs.update(data_dir=data_dir, manual_dir=manual_dir, image_size=image_size)
     train_split = split("train", train_images)
     test_split = split(TEST_SPLITS[dataset], test_images)
-    train = tfds_dataset(dataset, train_split, training=True, **kwargs)
+
+    def make_train():
+        return tfds_dataset(dataset, train_split, training=True, **kwargs)
+
     train_eval = tfds_dataset(dataset, train_split, training=False, **kwargs)
     test = tfds_dataset(dataset, test_split, training=False, **kwargs)
     return Data(
         name=dataset,
-        train=train,
+        make_train=make_train,
         train_eval=train_eval,
         test=test,
         y_train=dataset_labels(train_eval),

@@ -80,3 +80,15 @@ def test_build_ranker_names_the_allowed_keys():
         experiment.build_ranker("hinge", 5, 28)
     model = experiment.build_ranker("bpmll", 5, 28, width=0.25)
     assert model.output_shape == (None, 5) and model.loss.name == "bpmll_loss"
+
+
+def test_every_access_to_data_train_starts_the_same_stream():
+    data = experiment.load_data(train_images=24, test_images=8, image_size=32, crop_size=28)
+
+    def two_epochs(ds):
+        return [np.concatenate([x for x, _ in ds.as_numpy_iterator()]) for _ in range(2)]
+
+    first, second = two_epochs(data.train), two_epochs(data.train)
+    assert not np.array_equal(first[0], first[1])  # a new shuffle and new crops each epoch
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
