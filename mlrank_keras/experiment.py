@@ -138,7 +138,7 @@ def best_threshold(y_true, scores, num_candidates=200):
     return best
 
 
-def threshold_estimation(ranker, data, epochs=20, train_scores=None):
+def threshold_estimation(ranker, data, epochs=20, train_scores=None, features=None):
     """Li's per-class threshold estimation on a trained ranker: a threshold head trained on
     the frozen ranker's features and training scores, composed with the ranker into one
     model from images to multi-hot labels (:func:`build_label_decision_model`)."""
@@ -148,7 +148,8 @@ def threshold_estimation(ranker, data, epochs=20, train_scores=None):
         ranker_features,
     )
 
-    features = ranker_features(ranker).predict(data.train_eval, verbose=0)
+    if features is None:  # the frozen ranker's features of the training images
+        features = ranker_features(ranker).predict(data.train_eval, verbose=0)
     if train_scores is None:
         train_scores = ranker.predict(data.train_eval, verbose=0)
     head = build_threshold_head(features.shape[1], data.num_labels)

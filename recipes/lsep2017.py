@@ -66,7 +66,7 @@ count_head.fit(features, data.y_train, epochs=args.head_epochs, batch_size=256, 
 decisions = {
     "count": build_label_decision_model(lsep, count_head=count_head, name="lsep_count"),
     "thresholds": experiment.threshold_estimation(
-        lsep, data, epochs=args.head_epochs, train_scores=train_scores["lsep"]
+        lsep, data, epochs=args.head_epochs, train_scores=train_scores["lsep"], features=features
     ),
 }
 decided = {name: model.predict(data.test, verbose=0) for name, model in decisions.items()}
