@@ -183,6 +183,31 @@ def test_files_resize_then_centre_crop(tmp_path):
     np.testing.assert_array_equal(y, labels)
 
 
+def test_file_training_crops_are_resized_crops_or_their_mirrors(tmp_path):
+    """Training on a file: one of the five crops of the image resized to 32 x 32, mirrored
+    or not (NumPy slices and reversal of TensorFlow's bilinear resize of the whole image)."""
+    image = write_images(tmp_path, 1, size=(70, 50))[1][0]  # file 0 is a PNG: exact pixels
+    resized = tf.image.resize(image.astype(np.float32), [32, 32]).numpy()
+    candidates = [imagenet(c) for c in five_reference(resized, 24)]
+    candidates += [c[:, ::-1] for c in candidates]
+    ds = image_dataset(
+        [str(tmp_path / "000.png")],
+        np.ones((1, 1)),
+        training=True,
+        image_size=32,
+        crop_size=24,
+        seed=3,
+    )
+    seen = set()
+    for _ in range(40):
+        crop = batches(ds)[0][0]
+        errors = [np.abs(crop - c).mean() for c in candidates]
+        assert min(errors) < 0.05  # within rounding the window to whole source pixels
+        seen.add(int(np.argmin(errors)))
+    assert {k // 5 for k in seen} == {0, 1}  # mirrored and not
+    assert len({k % 5 for k in seen}) == 5  # every one of the five crops
+
+
 BAD_FILES = ("truncated.jpg", "not_an_image.jpg", "missing.jpg", "empty.png")
 
 
