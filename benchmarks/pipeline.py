@@ -1,8 +1,12 @@
 """Images per second of the training pipeline against bare JPEG decoding of the same files.
 
-Writes JPEG files at two sizes, 500 x 375 (VOC's usual size) and 640 x 480 (COCO's), made from
-GlyphTags images scaled up with bicubic interpolation (so they compress like smooth
-photographs, not noise), then, in the same process, times in alternating rounds:
+Writes JPEG files (quality 90) at two sizes, 500 x 375 (VOC's usual size) and 640 x 480
+(COCO's), of two kinds: "smooth", GlyphTags images scaled up with bicubic interpolation (they
+compress like smooth, featureless photographs: cheap to decode), and "photo", random windows
+of a real photograph (matplotlib's sample ``grace_hopper.jpg``, a public-domain US Navy
+portrait; windows side by side, some mirrored, where the size is wider than the photograph),
+whose detail costs about as much to decode as the photographs of VOC and COCO. Then, in the
+same process, it times in alternating rounds:
 
 - bare: tf.data of the paths -> tf.io.read_file -> tf.io.decode_jpeg (parallel map, AUTOTUNE),
   batched by 32, prefetched; nothing else;
@@ -21,11 +25,13 @@ tf.data's thread scheduling makes rates jump between modes).
 """
 
 import argparse
+import itertools
 import os
 import statistics
 import tempfile
 import time
 
+import numpy as np
 import tensorflow as tf
 
 from mlrank_keras.data import image_dataset, load_glyphtags
@@ -33,7 +39,7 @@ from mlrank_keras.data import image_dataset, load_glyphtags
 SIZES = {"500x375 (VOC)": (375, 500), "640x480 (COCO)": (480, 640)}
 
 
-def write_files(folder, count, size):
+def write_smooth_files(folder, count, size):
     images, labels = load_glyphtags("train", num_images=count, seed=0, image_size=96)
     paths = []
     for i, image in enumerate(images):
@@ -43,6 +49,34 @@ def write_files(folder, count, size):
         tf.io.write_file(path, tf.io.encode_jpeg(big, quality=90))
         paths.append(path)
     return paths, labels
+
+
+def write_photo_files(folder, count, size, seed=0):
+    """JPEG files of ``size`` (height, width) cut from a real photograph, with random labels."""
+    import matplotlib.cbook
+
+    source = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    photo = tf.io.decode_jpeg(tf.io.read_file(str(source)), channels=3).numpy()
+    rng = np.random.default_rng(seed)
+    photo_height, photo_width = photo.shape[:2]
+    height, width = size
+    paths = []
+    for i in range(count):
+        pieces, filled = [], 0
+        while filled < width:  # windows side by side until the width is filled
+            piece_width = min(width - filled, photo_width)
+            y = rng.integers(0, photo_height - height + 1)
+            x = rng.integers(0, photo_width - piece_width + 1)
+            piece = photo[y : y + height, x : x + piece_width]
+            pieces.append(piece[:, ::-1] if rng.random() < 0.5 else piece)
+            filled += piece_width
+        path = os.path.join(folder, f"{i:05d}.jpg")
+        tf.io.write_file(path, tf.io.encode_jpeg(np.concatenate(pieces, axis=1), quality=90))
+        paths.append(path)
+    return paths, (rng.random((count, 20)) < 0.15).astype(np.float32)
+
+
+KINDS = {"smooth": write_smooth_files, "photo": write_photo_files}
 
 
 def run(dataset, count):
@@ -89,13 +123,14 @@ def main():
         f"{args.files} JPEG files per size, {os.cpu_count()} CPUs, {args.rounds} rounds, "
         f"TensorFlow {tf.__version__}"
     )
-    for label, size in SIZES.items():
+    for (label, size), (kind, write) in itertools.product(SIZES.items(), KINDS.items()):
         with tempfile.TemporaryDirectory() as folder:
-            paths, labels = write_files(folder, args.files, size)
+            paths, labels = write(folder, args.files, size)
+            kilobytes = np.mean([os.path.getsize(path) for path in paths]) / 1e3
             results = bench(paths, labels, args.rounds)
         base = statistics.median(r for r, _ in results["bare decode_jpeg"])
         base_cpu = statistics.median(c for _, c in results["bare decode_jpeg"])
-        print(f"\n{label}")
+        print(f"\n{label}, {kind} ({kilobytes:.0f} kB a file on average)")
         print(
             f"{'':>24} {'median/s':>9} {'best/s':>8} {'vs bare':>8} {'CPU ms/img':>11} "
             f"{'CPU vs bare':>12}"
