@@ -5,7 +5,8 @@ Writes JPEG files (quality 90) at two sizes, 500 x 375 (VOC's usual size) and 64
 compress like smooth, featureless photographs: cheap to decode), and "photo", random windows
 of a real photograph (matplotlib's sample ``grace_hopper.jpg``, a public-domain US Navy
 portrait; windows side by side, some mirrored, where the size is wider than the photograph),
-whose detail costs about as much to decode as the photographs of VOC and COCO. Then, in the
+whose detail makes them larger and costlier to decode (not compared with VOC or COCO's own
+files, which are not on this machine). Then, in the
 same process, it times in alternating rounds:
 
 - bare: tf.data of the paths -> tf.io.read_file -> tf.io.decode_jpeg (parallel map, AUTOTUNE),
