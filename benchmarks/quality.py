@@ -18,7 +18,9 @@ import time
 import keras
 import numpy as np
 
-from mlrank_keras import experiment, metrics
+from mlrank_keras import _workbench as workbench
+from mlrank_keras import metrics
+from mlrank_keras.models import threshold_estimation
 
 KEYS = ("softmax", "ranking", "warp", "lsep")
 COLUMNS = ("C-P", "C-R", "C-F1", "O-P", "O-R", "O-F1", "F1", "N+", "0-1")
@@ -26,21 +28,23 @@ COLUMNS = ("C-P", "C-R", "C-F1", "O-P", "O-R", "O-F1", "F1", "N+", "0-1")
 
 def run_seed(args, seed):
     args.seed = seed
-    data = experiment.load_recipe_data(args)
-    trained = experiment.train_rankers(data, KEYS, args)
+    data = workbench.load_recipe_data(args)
+    trained = workbench.train_rankers(data, KEYS, args)
     frequency = data.y_train.sum(axis=0)
     order = np.argsort(frequency, kind="stable")
     rare, common = order[: args.tail], order[::-1][: args.tail]
     results = {}
     for key, (_, scores) in trained.items():
-        title = experiment.RANKERS[key][0]
+        title = workbench.RANKERS[key][0]
         for k in (3, 5):
             report = metrics.annotation_report(data.y_test, scores, k=k)
             recall = metrics.per_class_scores(data.y_test, scores, k=k)["recall"]
             report["C-R rare"] = float(recall[rare].mean())
             report["C-R frequent"] = float(recall[common].mean())
             results[f"{title}|top {k}"] = report
-    decision = experiment.threshold_estimation(trained["lsep"][0], data, epochs=args.head_epochs)
+    decision = threshold_estimation(
+        trained["lsep"][0], data.train_eval, data.y_train, epochs=args.head_epochs
+    )
     labels = decision.predict(data.test, verbose=0)
     report = metrics.annotation_report(data.y_test, labels, threshold=0.5)
     recall = metrics.per_class_scores(data.y_test, labels, threshold=0.5)["recall"]
@@ -81,11 +85,11 @@ def summarise(runs, columns):
 
 
 def main(argv=None):
-    parser = experiment.recipe_parser("quality", __doc__.split("\n")[0], epochs=6)
+    parser = workbench.recipe_parser("quality", __doc__.split("\n")[0], epochs=6)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--tail", type=int, default=5, help="rare / frequent labels shown")
     parser.add_argument("--head-epochs", type=int, default=20)
-    args = experiment.parse_recipe_args(parser, argv)
+    args = workbench.parse_recipe_args(parser, argv)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     print(f"Keras {keras.__version__}, backend {keras.backend.backend()}, seeds {args.seeds}")

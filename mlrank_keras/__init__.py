@@ -1,6 +1,11 @@
-"""mlrank_keras: multilabel image annotation by ranking, for Keras 3 on any backend."""
+"""mlrank_keras: multilabel image annotation by ranking, for Keras 3 on any backend.
 
-from mlrank_keras import baselines, experiment, layers, losses, metrics, models
+Needs only keras and numpy (and a backend). The data pipeline (``mlrank_keras.data``), the
+label embeddings (``mlrank_keras.embeddings``) and the figures (``mlrank_keras.plots``) are
+imported on their own and need the extras ``[data]``, ``[embeddings]`` and ``[plots]``.
+"""
+
+from mlrank_keras import baselines, decisions, labels, layers, losses, metrics, models
 from mlrank_keras.baselines import build_linear_svm
 from mlrank_keras.models import (
     add_tags,
@@ -8,12 +13,15 @@ from mlrank_keras.models import (
     build_label_count_head,
     build_label_decision_model,
     build_lsep_vgg16,
+    build_ranker,
     build_ranking_alexnet,
     build_softmax_alexnet,
     build_threshold_head,
     build_transform_alexnet,
     build_warp_alexnet,
     build_wsabie,
+    cpu_alexnet,
+    ranker_features,
     with_label_vectors,
 )
 
@@ -28,16 +36,20 @@ __all__ = [
     "build_label_decision_model",
     "build_linear_svm",
     "build_lsep_vgg16",
+    "build_ranker",
     "build_ranking_alexnet",
     "build_softmax_alexnet",
     "build_threshold_head",
     "build_transform_alexnet",
     "build_warp_alexnet",
     "build_wsabie",
-    "experiment",
+    "cpu_alexnet",
+    "decisions",
+    "labels",
     "layers",
     "losses",
     "metrics",
     "models",
+    "ranker_features",
     "with_label_vectors",
 ]

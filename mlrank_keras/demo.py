@@ -22,16 +22,20 @@ import time
 
 import keras
 
-from mlrank_keras import experiment, metrics, plots
+from mlrank_keras import _workbench as workbench
+from mlrank_keras import metrics, plots
 
 MODELS = ("softmax", "ranking", "warp", "lsep")
 
 
 def parse(argv=None):
-    parser = experiment.recipe_parser("mlrank-keras demo", __doc__.split("\n")[0], epochs=4)
-    parser.add_argument("--models", nargs="+", choices=list(experiment.RANKERS), default=MODELS)
+    parser = workbench.recipe_parser("mlrank-keras demo", __doc__.split("\n")[0], epochs=4)
+    parser.add_argument("--models", nargs="+", choices=list(workbench.RANKERS), default=MODELS)
     parser.add_argument("--k", type=int, default=3, help="labels per image in the table")
-    return experiment.parse_recipe_args(parser, argv)
+    args = workbench.parse_recipe_args(parser, argv)
+    if args.k < 1:
+        parser.error(f"--k must be >= 1; received {args.k}")
+    return args
 
 
 def main(argv=None):
@@ -39,13 +43,18 @@ def main(argv=None):
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    data = experiment.load_recipe_data(args)
+    data = workbench.load_recipe_data(args)
+    if args.k > data.num_labels:  # before any training
+        raise SystemExit(
+            f"mlrank-keras demo: error: --k must be at most the number of labels "
+            f"({data.num_labels}) of {args.dataset}; received {args.k}"
+        )
     print(
         f"Keras {keras.__version__}, backend {keras.backend.backend()}; {args.dataset}: "
         f"{data.num_labels} labels, {len(data.y_test)} test images, crops of {data.crop_size}\n"
     )
-    trained = experiment.train_rankers(data, args.models, args, out=out)
-    scores = {experiment.RANKERS[key][0]: s for key, (_, s) in trained.items()}
+    trained = workbench.train_rankers(data, args.models, args, out=out)
+    scores = {workbench.RANKERS[key][0]: s for key, (_, s) in trained.items()}
     reports = {"upper bound (Gong)": metrics.upper_bound(data.y_test, k=args.k, seed=0)}
     for title, y_score in scores.items():
         reports[title] = metrics.annotation_report(data.y_test, y_score, k=args.k)

@@ -12,6 +12,9 @@ import re
 
 import numpy as np
 
+from mlrank_keras.extras import require
+from mlrank_keras.validation import optional_positive_int
+
 FORMATS = ("word2vec", "word2vec-binary", "glove", "fasttext")
 
 
@@ -31,12 +34,11 @@ def load_vectors(path, format="word2vec", limit=None):
     >>> kv.vector_size
     300
     """
-    from gensim.models import KeyedVectors
+    KeyedVectors = require("gensim.models", "load_vectors").KeyedVectors
 
     if format not in FORMATS:
         raise ValueError(f"`format` must be one of {FORMATS}. Received: format={format!r}")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"`limit` must be None or a positive int. Received: limit={limit!r}")
+    limit = optional_positive_int(limit, "limit", "all words")
     if not os.path.isfile(path):
         raise ValueError(f"`path` must be an existing file. Received: path={path!r}")
     return KeyedVectors.load_word2vec_format(
@@ -155,7 +157,7 @@ def cooccurrence_label_vectors(y_train, dim=50, window=None, epochs=50, seed=0):
     >>> cooccurrence_label_vectors(y, dim=8).shape
     (3, 8)
     """
-    from gensim.models import Word2Vec
+    Word2Vec = require("gensim.models", "cooccurrence_vectors").Word2Vec
 
     y_train = np.asarray(y_train)
     if y_train.ndim != 2:

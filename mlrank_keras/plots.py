@@ -8,9 +8,12 @@ display is needed) and, with ``path=``, also saves it as a PNG.
 """
 
 import numpy as np
-from matplotlib.figure import Figure
 
+from mlrank_keras.extras import require
 from mlrank_keras.metrics.report import per_class_scores
+from mlrank_keras.validation import positive_int
+
+Figure = require("matplotlib.figure", "mlrank_keras.plots").Figure
 
 PER_CLASS_METRICS = ("recall", "precision", "f1")
 
@@ -213,8 +216,7 @@ def plot_top_label_f1(
     """
     models = _models(scores)
     y_true = _check(y_true, models)
-    if isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 1:
-        raise ValueError(f"`num_labels` must be a positive int. Received: {num_labels!r}")
+    num_labels = positive_int(num_labels, "num_labels")
     order, _ = _label_order(y_true, train_labels)
     shown = order[:num_labels]
     names = _names(label_names, y_true.shape[1])

@@ -8,8 +8,8 @@
 import keras
 import numpy as np
 
-from mlrank_keras.api import positive_int
 from mlrank_keras.metrics.report import REPORT_KEYS, annotation_report, format_reports
+from mlrank_keras.validation import positive_int
 
 
 def _batches(validation_data):

@@ -25,20 +25,21 @@ import pathlib
 import keras
 import numpy as np
 
-from mlrank_keras import experiment, metrics
-from mlrank_keras.baselines import KNNTagTransfer, build_linear_svm
+from mlrank_keras import _workbench as workbench
+from mlrank_keras import metrics
+from mlrank_keras.baselines import KNNTagTransfer, build_linear_svm, thumbnail_features
 from mlrank_keras.models import add_tags, build_drel, build_wsabie, ranker_features
 
-parser = experiment.recipe_parser("drel2015", "He et al. 2015 (DREL): Tables 1-2, online tags")
+parser = workbench.recipe_parser("drel2015", "He et al. 2015 (DREL): Tables 1-2, online tags")
 parser.add_argument("--k", type=int, default=5, help="tags per image (the paper: 5)")
 parser.add_argument("--feature-epochs", type=int, default=30, help="epochs on features")
 parser.add_argument("--new-tags", type=int, default=4, help="tags that arrive later")
-args = experiment.parse_recipe_args(parser)
+args = workbench.parse_recipe_args(parser)
 if args.smoke:
     args.feature_epochs = min(args.feature_epochs, 2)
 out = pathlib.Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
-data = experiment.load_recipe_data(args)
+data = workbench.load_recipe_data(args)
 print(f"{data.name}: {len(data.y_train)} training and {len(data.y_test)} test images")
 
 
@@ -87,7 +88,7 @@ def table(scores, title):
 
 # %%
 low_scores, _ = feature_methods(
-    experiment.thumbnail_features(data.train_eval), experiment.thumbnail_features(data.test)
+    thumbnail_features(data.train_eval), thumbnail_features(data.test)
 )
 tables = [table(low_scores, "Table 1: low-level features")]
 print(tables[-1])
@@ -96,7 +97,7 @@ print(tables[-1])
 # ## Table 2: CNN features, and CNNs trained end to end
 
 # %%
-trained = experiment.train_rankers(data, ["softmax", "ranking", "warp"], args, out=out)
+trained = workbench.train_rankers(data, ["softmax", "ranking", "warp"], args, out=out)
 extractor = ranker_features(trained["softmax"][0])
 f_train = extractor.predict(data.train_eval, verbose=0)
 f_test = extractor.predict(data.test, verbose=0)

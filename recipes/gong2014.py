@@ -20,14 +20,15 @@ a prepared TFDS dataset (``--dataset nuswide --manual-dir DIR`` is the paper's).
 # %%
 import pathlib
 
-from mlrank_keras import experiment, metrics, plots
-from mlrank_keras.baselines import KNNTagTransfer, build_linear_svm
+from mlrank_keras import _workbench as workbench
+from mlrank_keras import metrics, plots
+from mlrank_keras.baselines import KNNTagTransfer, build_linear_svm, thumbnail_features
 
-parser = experiment.recipe_parser("gong2014", "Gong et al. 2014: Tables 1-2, Figures 2-3")
-args = experiment.parse_recipe_args(parser)
+parser = workbench.recipe_parser("gong2014", "Gong et al. 2014: Tables 1-2, Figures 2-3")
+args = workbench.parse_recipe_args(parser)
 out = pathlib.Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
-data = experiment.load_recipe_data(args)
+data = workbench.load_recipe_data(args)
 print(f"{data.name}: {len(data.y_train)} training and {len(data.y_test)} test images")
 
 # %% [markdown]
@@ -37,8 +38,8 @@ print(f"{data.name}: {len(data.y_train)} training and {len(data.y_test)} test im
 # SVM per label (C = 2).
 
 # %%
-x_train = experiment.thumbnail_features(data.train_eval)
-x_test = experiment.thumbnail_features(data.test)
+x_train = thumbnail_features(data.train_eval)
+x_test = thumbnail_features(data.test)
 scores = {}
 knn = KNNTagTransfer(k=min(50, len(x_train)), sigma=float(x_train.shape[1]))
 scores["visual features + kNN"] = knn.fit(x_train, data.y_train).predict(x_test)
@@ -50,9 +51,9 @@ scores["visual features + SVM"] = svm.predict(x_test, verbose=0)
 # ## One CNN per loss
 
 # %%
-trained = experiment.train_rankers(data, ["softmax", "ranking", "warp"], args, out=out)
+trained = workbench.train_rankers(data, ["softmax", "ranking", "warp"], args, out=out)
 for key, (_, test_scores) in trained.items():
-    scores["CNN + " + experiment.RANKERS[key][0].replace(" (Gong)", "")] = test_scores
+    scores["CNN + " + workbench.RANKERS[key][0].replace(" (Gong)", "")] = test_scores
 
 # %% [markdown]
 # ## Tables 1 and 2

@@ -22,16 +22,23 @@ GlyphTags by default or on a prepared TFDS dataset (``--dataset voc2007|coco2014
 # %%
 import pathlib
 
-from mlrank_keras import experiment, metrics, plots
-from mlrank_keras.models import build_label_count_head, build_label_decision_model, ranker_features
+from mlrank_keras import _workbench as workbench
+from mlrank_keras import decisions as decide
+from mlrank_keras import metrics, plots
+from mlrank_keras.models import (
+    build_label_count_head,
+    build_label_decision_model,
+    ranker_features,
+    threshold_estimation,
+)
 
-parser = experiment.recipe_parser("lsep2017", "Li et al. 2017: Tables 1-2, Figures 2-3")
+parser = workbench.recipe_parser("lsep2017", "Li et al. 2017: Tables 1-2, Figures 2-3")
 parser.add_argument("--k", type=int, default=3, help="labels per image for top-k rows")
 parser.add_argument("--head-epochs", type=int, default=20, help="epochs of the heads")
-args = experiment.parse_recipe_args(parser)
+args = workbench.parse_recipe_args(parser)
 out = pathlib.Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
-data = experiment.load_recipe_data(args)
+data = workbench.load_recipe_data(args)
 print(f"{data.name}: {len(data.y_train)} training and {len(data.y_test)} test images")
 
 # %% [markdown]
@@ -39,7 +46,7 @@ print(f"{data.name}: {len(data.y_train)} training and {len(data.y_test)} test im
 
 # %%
 keys = ["softmax", "ranking", "warp", "bpmll", "lsep"]
-trained = experiment.train_rankers(data, keys, args, out=out)
+trained = workbench.train_rankers(data, keys, args, out=out)
 
 
 # %% [markdown]
@@ -50,7 +57,7 @@ trained = experiment.train_rankers(data, keys, args, out=out)
 train_scores = {
     key: model.predict(data.train_eval, verbose=0) for key, (model, _) in trained.items()
 }
-thresholds = {key: experiment.best_threshold(data.y_train, train_scores[key]) for key in trained}
+thresholds = {key: decide.best_threshold(data.y_train, train_scores[key]) for key in trained}
 
 # %% [markdown]
 # ## Label decision heads for LSEP (Li section 3.3)
@@ -65,8 +72,13 @@ count_head = build_label_count_head(features.shape[1])
 count_head.fit(features, data.y_train, epochs=args.head_epochs, batch_size=256, verbose=0)
 decisions = {
     "count": build_label_decision_model(lsep, count_head=count_head, name="lsep_count"),
-    "thresholds": experiment.threshold_estimation(
-        lsep, data, epochs=args.head_epochs, train_scores=train_scores["lsep"], features=features
+    "thresholds": threshold_estimation(
+        lsep,
+        data.train_eval,
+        data.y_train,
+        epochs=args.head_epochs,
+        scores=train_scores["lsep"],
+        features=features,
     ),
 }
 decided = {name: model.predict(data.test, verbose=0) for name, model in decisions.items()}
@@ -81,7 +93,7 @@ decisions["thresholds"].save(out / "lsep_threshold_estimation.keras")
 columns = ("C-P", "C-R", "O-P", "O-R", "F1", "0-1")
 reports = {}
 for key, (_, test_scores) in trained.items():
-    title = experiment.RANKERS[key][0]
+    title = workbench.RANKERS[key][0]
     reports[f"{title}, top {args.k}"] = metrics.annotation_report(
         data.y_test, test_scores, k=args.k
     )
@@ -116,7 +128,7 @@ print(f"Table 2: {data.name}\n{table2}")
 
 # %%
 chosen = {
-    experiment.RANKERS[key][0] + ", threshold": (s > thresholds[key]).astype("float32")
+    workbench.RANKERS[key][0] + ", threshold": (s > thresholds[key]).astype("float32")
     for key, (_, s) in trained.items()
     if key != "lsep"
 }
@@ -138,6 +150,6 @@ print(f"saved {path}")
 
 # %%
 path = out / "figure3_precision_recall.png"
-curves = {experiment.RANKERS[key][0]: s for key, (_, s) in trained.items()}
+curves = {workbench.RANKERS[key][0]: s for key, (_, s) in trained.items()}
 plots.plot_precision_recall(data.y_test, curves, path=path)
 print(f"saved {path}")

@@ -25,29 +25,31 @@ import keras
 import numpy as np
 from matplotlib.figure import Figure
 
-from mlrank_keras import experiment, metrics
+from mlrank_keras import _workbench as workbench
+from mlrank_keras import metrics
 from mlrank_keras.data import select_labels
 from mlrank_keras.embeddings import glove_label_vectors
 from mlrank_keras.models import (
     build_transform_alexnet,
+    cpu_alexnet,
     row_classifier_jaccard,
     row_classifier_votes,
     transform_matrices,
     with_label_vectors,
 )
 
-parser = experiment.recipe_parser("transformation", "The transformation model: Tables 3-5")
+parser = workbench.recipe_parser("transformation", "The transformation model: Tables 3-5")
 parser.add_argument("--rows", type=int, default=20, help="k, the rows of A (paper: 100)")
 parser.add_argument("--sweep", type=int, nargs="+", default=[5, 10, 20, 40], help="Fig. 8 k")
 parser.add_argument("--sweep-epochs", type=int, help="epochs per Fig. 8 model (epochs / 2)")
 parser.add_argument("--unseen", type=int, default=5, help="labels held out for zero-shot")
-args = experiment.parse_recipe_args(parser)
+args = workbench.parse_recipe_args(parser)
 if args.smoke:
     args.rows, args.sweep = min(args.rows, 4), [2, 4]
 sweep_epochs = args.sweep_epochs or max(1, args.epochs // 2)
 out = pathlib.Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
-data = experiment.load_recipe_data(args)
+data = workbench.load_recipe_data(args)
 vectors = glove_label_vectors(data.name)
 print(f"{data.name}: {data.num_labels} labels with {vectors.shape[1]}-d GloVe vectors")
 
@@ -59,7 +61,7 @@ def train_transform(label_vectors, rows, epochs, train, name):
     model = build_transform_alexnet(
         label_vectors,
         k=rows,
-        backbone=experiment.cpu_backbone(data.crop_size, args.width),
+        backbone=cpu_alexnet(data.crop_size, args.width),
         optimizer=keras.optimizers.Adam(1e-3),
         seed=args.seed,
         name=name,
@@ -76,7 +78,7 @@ print(f"--- transformation model, k = {args.rows}")
 model = train_transform(vectors, args.rows, args.epochs, data.train, "transform")
 model.save(out / "transform.keras")
 scores = {f"transformation (k = {args.rows})": model.predict(data.test, verbose=0)}
-trained = experiment.train_rankers(data, ["warp"], args, out=out)
+trained = workbench.train_rankers(data, ["warp"], args, out=out)
 scores["WARP (Gong)"] = trained["warp"][1]
 tables = []
 for number, k in ((3, 3), (4, 5)):

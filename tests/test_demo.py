@@ -3,7 +3,8 @@
 import keras
 import numpy as np
 
-from mlrank_keras import cli, demo, experiment, metrics
+from mlrank_keras import _workbench as workbench
+from mlrank_keras import cli, demo, metrics
 
 
 def test_demo_trains_four_models_prints_the_table_and_saves(tmp_path, capsys):
@@ -15,7 +16,7 @@ def test_demo_trains_four_models_prints_the_table_and_saves(tmp_path, capsys):
     rows = text[header + 1 : header + 6]
     assert rows[0].startswith("upper bound")
     assert [r.split("  ")[0] for r in rows[1:]] == [
-        experiment.RANKERS[key][0] for key in demo.MODELS
+        workbench.RANKERS[key][0] for key in demo.MODELS
     ]
     for line in rows:
         values = [float(v) for v in line.split()[-len(metrics.REPORT_KEYS) :]]
@@ -26,7 +27,7 @@ def test_demo_trains_four_models_prints_the_table_and_saves(tmp_path, capsys):
     for name in ("table.txt", "per_class_recall.png", "precision_recall.png"):
         assert (out / name).stat().st_size > 0
     assert set(reports) == {"upper bound (Gong)"} | {
-        experiment.RANKERS[key][0] for key in demo.MODELS
+        workbench.RANKERS[key][0] for key in demo.MODELS
     }
     # The saved models load and score the 20 labels.
     model = keras.saving.load_model(out / "warp.keras")

@@ -3,7 +3,7 @@
 import numpy as np
 from keras import ops
 
-from mlrank_keras.api import positive_int
+from mlrank_keras.validation import positive_int
 
 
 class KNNTagTransfer:

@@ -2,8 +2,8 @@
 
 import keras
 
-from mlrank_keras.api import positive_int
 from mlrank_keras.losses.hinge import OneVsAllHingeLoss
+from mlrank_keras.validation import positive_int
 
 
 def build_linear_svm(

@@ -6,9 +6,14 @@
 ((2, 32, 32, 3), (2, 20))
 """
 
-from mlrank_keras.data.glyphtags import LABELS as GLYPHTAGS_LABELS
-from mlrank_keras.data.glyphtags import glyphtags_dataset, load_glyphtags
-from mlrank_keras.data.pipeline import (
+from mlrank_keras.extras import require
+
+require("tensorflow", "mlrank_keras.data (the tf.data input pipeline)")
+
+from mlrank_keras.data.glyphtags import LABELS as GLYPHTAGS_LABELS  # noqa: E402
+from mlrank_keras.data.glyphtags import glyphtags_dataset, load_glyphtags  # noqa: E402
+from mlrank_keras.data.loaders import DATASETS, Data, dataset_labels, load_data  # noqa: E402
+from mlrank_keras.data.pipeline import (  # noqa: E402
     NORMALIZATIONS,
     SkippedImages,
     array_dataset,
@@ -34,16 +39,20 @@ def __getattr__(name):
 
 
 __all__ = [
+    "DATASETS",
+    "Data",
     "NusWide",
     "GLYPHTAGS_LABELS",
     "NORMALIZATIONS",
     "SkippedImages",
     "array_dataset",
     "crop_offsets",
+    "dataset_labels",
     "decode_image",
     "glyphtags_dataset",
     "image_dataset",
     "label_names",
+    "load_data",
     "load_glyphtags",
     "multi_hot",
     "predict_five_crops",

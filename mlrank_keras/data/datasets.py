@@ -12,9 +12,9 @@ failing): by default the dataset must already be prepared in ``data_dir``.
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from mlrank_keras.api import positive_int
 from mlrank_keras.data import nus_wide
 from mlrank_keras.data.pipeline import AUTOTUNE, _Augment, _common, _labels
+from mlrank_keras.validation import positive_int
 
 VOC_LABELS = (
     "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",

@@ -17,7 +17,7 @@ import pathlib
 
 import numpy as np
 
-from mlrank_keras.api import positive_int
+from mlrank_keras.validation import positive_int
 
 LABELS = (
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",

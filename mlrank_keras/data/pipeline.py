@@ -24,7 +24,7 @@ import threading
 import numpy as np
 import tensorflow as tf
 
-from mlrank_keras.api import positive_int
+from mlrank_keras.validation import positive_int
 
 LOGGER = logging.getLogger("mlrank_keras.data")
 AUTOTUNE = tf.data.AUTOTUNE

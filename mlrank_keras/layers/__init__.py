@@ -1,6 +1,6 @@
 """Registered layers of the papers' models."""
 
-from mlrank_keras.layers.decision import LabelCountDecision, ThresholdDecision, TopKDecision
+from mlrank_keras.layers.label_decision import LabelCountDecision, ThresholdDecision, TopKDecision
 from mlrank_keras.layers.label_transform import LabelTransform
 from mlrank_keras.layers.metric_matrix import MetricMatrixTagScores
 

@@ -3,7 +3,8 @@
 import numpy as np
 from keras import layers, ops
 
-from mlrank_keras.api import positive_int, register
+from mlrank_keras.api import register
+from mlrank_keras.validation import positive_int
 
 # sqrt(x + EPS) keeps the gradient of the norm finite at A w = 0.
 EPS = 1e-12

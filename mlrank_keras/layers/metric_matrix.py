@@ -5,13 +5,7 @@ import keras
 from keras import layers, ops
 
 from mlrank_keras.api import register
-
-
-def _units_argument(units, name):
-    units = tuple(units)
-    if not units or any(isinstance(u, bool) or not isinstance(u, int) or u < 1 for u in units):
-        raise ValueError(f"`{name}` must be a non-empty sequence of positive ints. Got {units!r}")
-    return units
+from mlrank_keras.validation import positive_int, positive_ints
 
 
 @register
@@ -48,12 +42,9 @@ class MetricMatrixTagScores(layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for name, value in (("num_tags", num_tags), ("tag_dim", tag_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"`{name}` must be a positive int. Received: {value!r}")
-        self.num_tags = num_tags
-        self.tag_dim = tag_dim
-        self.tag_units = _units_argument(tag_units, "tag_units")
+        self.num_tags = positive_int(num_tags, "num_tags")
+        self.tag_dim = positive_int(tag_dim, "tag_dim")
+        self.tag_units = positive_ints(tag_units, "tag_units")
         self.embeddings_initializer = keras.initializers.get(embeddings_initializer)
         self.tag_tower = [
             layers.Dense(units, activation="sigmoid", name=f"tag_dense_{i}")

@@ -8,7 +8,7 @@ gives 0. (The one-vs-all hinge of the SVM baseline has no pairs, so such a row s
 
 from mlrank_keras.losses.base import MultilabelLoss
 from mlrank_keras.losses.bpmll import BPMLLLoss, bpmll_loss
-from mlrank_keras.losses.decision import (
+from mlrank_keras.losses.decision_heads import (
     LabelCountLoss,
     ThresholdEstimationLoss,
     label_count_loss,

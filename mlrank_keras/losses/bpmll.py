@@ -5,12 +5,9 @@ import math
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.losses.base import (
-    MultilabelLoss,
-    masked_logsumexp,
-    prepare_inputs,
-    rankable,
-)
+from mlrank_keras.labels import prepare_inputs
+from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.kernels import masked_logsumexp, rankable
 
 # Above this exponent the loss continues linearly, so values and gradients stay finite
 # (exp(88.7) already overflows float32). Real training never gets near it.

@@ -4,25 +4,15 @@ import keras
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.losses.base import (
-    MultilabelLoss,
-    margin_argument,
-    prepare_inputs,
-    rankable,
-    seed_argument,
-    step_seed,
-)
+from mlrank_keras.labels import prepare_inputs
+from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.kernels import rankable
+from mlrank_keras.losses.seeds import step_seed
+from mlrank_keras.validation import margin_argument, optional_positive_int, seed_argument
 
 
 def _num_negatives_argument(num_negatives):
-    if num_negatives is None:
-        return None
-    if isinstance(num_negatives, bool) or not isinstance(num_negatives, int) or num_negatives < 1:
-        raise ValueError(
-            "`num_negatives` must be None (all negatives) or a positive int. "
-            f"Received: num_negatives={num_negatives!r}"
-        )
-    return num_negatives
+    return optional_positive_int(num_negatives, "num_negatives", "all negatives")
 
 
 @register

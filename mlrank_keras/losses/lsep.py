@@ -4,28 +4,21 @@ import keras
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.losses.base import (
-    MultilabelLoss,
+from mlrank_keras.labels import prepare_inputs
+from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.kernels import (
     masked_logsumexp,
     num_labels_of,
-    prepare_inputs,
     rankable,
     searchsorted_rows,
-    seed_argument,
-    step_seed,
     take_rows,
 )
+from mlrank_keras.losses.seeds import step_seed
+from mlrank_keras.validation import optional_positive_int, seed_argument
 
 
 def _num_pairs_argument(num_pairs):
-    if num_pairs is None:
-        return None
-    if isinstance(num_pairs, bool) or not isinstance(num_pairs, int) or num_pairs < 1:
-        raise ValueError(
-            "`num_pairs` must be None (all pairs, exactly) or a positive int. "
-            f"Received: num_pairs={num_pairs!r}"
-        )
-    return num_pairs
+    return optional_positive_int(num_pairs, "num_pairs", "all pairs, exactly")
 
 
 def _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed):

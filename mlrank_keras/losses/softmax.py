@@ -3,13 +3,9 @@
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.losses.base import (
-    MultilabelLoss,
-    center_scores,
-    masked_logsumexp,
-    prepare_inputs,
-    rankable,
-)
+from mlrank_keras.labels import prepare_inputs
+from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.kernels import center_scores, masked_logsumexp, rankable
 
 
 @register

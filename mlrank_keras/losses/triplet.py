@@ -3,8 +3,10 @@
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.losses.base import MultilabelLoss, margin_argument, prepare_inputs
+from mlrank_keras.labels import prepare_inputs
+from mlrank_keras.losses.base import MultilabelLoss
 from mlrank_keras.losses.pairwise import pairwise_hinge_loss
+from mlrank_keras.validation import margin_argument
 
 
 @register

@@ -25,19 +25,18 @@ import keras
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.losses.base import (
-    MultilabelLoss,
+from mlrank_keras.labels import prepare_inputs
+from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.kernels import (
     harmonic_numbers,
-    margin_argument,
     num_labels_of,
-    prepare_inputs,
     running_max,
     searchsorted_rows,
-    seed_argument,
-    step_seed,
     take_rows,
-    weighted_violations,
 )
+from mlrank_keras.losses.seeds import step_seed
+from mlrank_keras.losses.sorting import weighted_violations
+from mlrank_keras.validation import margin_argument, seed_argument
 
 RANK_ESTIMATES = ("exact", "sampled")
 

@@ -6,9 +6,9 @@ so it adds up across batches and replicas. See :mod:`mlrank_keras.metrics.annota
 the definitions.
 """
 
+from mlrank_keras.decisions import decide, threshold_labels, top_k_labels
 from mlrank_keras.metrics.annotation import (
     ExactMatch,
-    LabelCountMetric,
     MacroF1,
     NPlus,
     OverallF1,
@@ -17,8 +17,8 @@ from mlrank_keras.metrics.annotation import (
     PerClassF1,
     PerClassPrecision,
     PerClassRecall,
+    PerLabelCountMetric,
 )
-from mlrank_keras.metrics.decision import decide, threshold_labels, top_k_labels
 from mlrank_keras.metrics.ranking import MeanAveragePrecision
 from mlrank_keras.metrics.report import (
     REPORT_KEYS,
@@ -33,7 +33,7 @@ from mlrank_keras.metrics.report import (
 __all__ = [
     "REPORT_KEYS",
     "ExactMatch",
-    "LabelCountMetric",
+    "PerLabelCountMetric",
     "MacroF1",
     "MeanAveragePrecision",
     "NPlus",

@@ -72,7 +72,7 @@ def n_plus(nc, np_, ng):
     return ops.sum(ops.cast(nc > 0, nc.dtype))
 
 
-class LabelCountMetric(DecisionMetric):
+class PerLabelCountMetric(DecisionMetric):
     """Base of the metrics computed from the per-label counts ``Nc``, ``Np`` and ``Ng``.
 
     A subclass sets ``compute``, a function of the three count vectors, and
@@ -139,11 +139,11 @@ class LabelCountMetric(DecisionMetric):
 
 
 @register
-class PerClassPrecision(LabelCountMetric):
+class PerClassPrecision(PerLabelCountMetric):
     """Per-class precision C-P: the mean over labels of ``Nc_l / Np_l`` (Gong 5.4).
 
     A label never predicted counts as precision 0 in the mean. Arguments as for
-    :class:`LabelCountMetric` (``k=3`` or ``threshold=``, ``num_labels``, ``name``, ``dtype``).
+    :class:`PerLabelCountMetric` (``k=3`` or ``threshold=``, ``num_labels``, ``name``, ``dtype``).
 
     Example:
     >>> m = PerClassPrecision(k=1)
@@ -158,11 +158,11 @@ class PerClassPrecision(LabelCountMetric):
 
 
 @register
-class PerClassRecall(LabelCountMetric):
+class PerClassRecall(PerLabelCountMetric):
     """Per-class recall C-R: the mean over labels of ``Nc_l / Ng_l`` (Gong 5.4).
 
     A label never true counts as recall 0 in the mean. Arguments as for
-    :class:`LabelCountMetric`.
+    :class:`PerLabelCountMetric`.
 
     Example:
     >>> m = PerClassRecall(k=1)
@@ -177,11 +177,11 @@ class PerClassRecall(LabelCountMetric):
 
 
 @register
-class PerClassF1(LabelCountMetric):
+class PerClassF1(PerLabelCountMetric):
     """Per-class F1 C-F1: the harmonic mean of C-P and C-R (transformation paper 4.1).
 
     Not the mean of per-label F1s (that is :class:`MacroF1`); 0 when C-P = C-R = 0.
-    Arguments as for :class:`LabelCountMetric`.
+    Arguments as for :class:`PerLabelCountMetric`.
 
     Example:
     >>> m = PerClassF1(k=1)
@@ -196,10 +196,10 @@ class PerClassF1(LabelCountMetric):
 
 
 @register
-class OverallPrecision(LabelCountMetric):
+class OverallPrecision(PerLabelCountMetric):
     """Overall precision O-P: ``sum_l Nc_l / sum_l Np_l`` (Gong 5.4; scikit-learn's micro).
 
-    Arguments as for :class:`LabelCountMetric`.
+    Arguments as for :class:`PerLabelCountMetric`.
 
     Example:
     >>> m = OverallPrecision(k=1)
@@ -214,10 +214,10 @@ class OverallPrecision(LabelCountMetric):
 
 
 @register
-class OverallRecall(LabelCountMetric):
+class OverallRecall(PerLabelCountMetric):
     """Overall recall O-R: ``sum_l Nc_l / sum_l Ng_l`` (Gong 5.4; scikit-learn's micro).
 
-    Arguments as for :class:`LabelCountMetric`.
+    Arguments as for :class:`PerLabelCountMetric`.
 
     Example:
     >>> m = OverallRecall(k=1)
@@ -232,10 +232,10 @@ class OverallRecall(LabelCountMetric):
 
 
 @register
-class OverallF1(LabelCountMetric):
+class OverallF1(PerLabelCountMetric):
     """Overall F1 O-F1: the harmonic mean of O-P and O-R (scikit-learn's micro F1).
 
-    Arguments as for :class:`LabelCountMetric`.
+    Arguments as for :class:`PerLabelCountMetric`.
 
     Example:
     >>> m = OverallF1(k=1)
@@ -250,12 +250,12 @@ class OverallF1(LabelCountMetric):
 
 
 @register
-class MacroF1(LabelCountMetric):
+class MacroF1(PerLabelCountMetric):
     """Macro F1 (Li's F1): the mean over labels of ``2 Nc_l / (Np_l + Ng_l)``.
 
     A label never predicted and never true counts as 0 in the mean (scikit-learn's
     ``f1_score(average="macro", zero_division=0)``). Arguments as for
-    :class:`LabelCountMetric`.
+    :class:`PerLabelCountMetric`.
 
     Example:
     >>> m = MacroF1(k=1)
@@ -270,11 +270,11 @@ class MacroF1(LabelCountMetric):
 
 
 @register
-class NPlus(LabelCountMetric):
+class NPlus(PerLabelCountMetric):
     """N+: the number of labels with recall above 0 (predicted correctly at least once).
 
     A count, as He et al. print it; divide by the number of labels for Gong's percentage.
-    Arguments as for :class:`LabelCountMetric`.
+    Arguments as for :class:`PerLabelCountMetric`.
 
     Example:
     >>> m = NPlus(k=1)
@@ -294,7 +294,7 @@ class ExactMatch(DecisionMetric):
 
     Unknown labels (-1) are left out of the comparison. With a top-``k`` decision an image
     with other than ``k`` true labels can never match. Arguments as for
-    :class:`LabelCountMetric`.
+    :class:`PerLabelCountMetric`.
 
     Example:
     >>> m = ExactMatch(threshold=0.5)

@@ -10,19 +10,13 @@ not as a true label, not against an exact match.
 import keras
 from keras import ops
 
-from mlrank_keras.losses.base import HALF_DTYPES, check_same_shape
-from mlrank_keras.metrics.decision import decide, decision_arguments
+from mlrank_keras.decisions import decide, decision_arguments
+from mlrank_keras.labels import label_masks, scores_and_labels
+from mlrank_keras.validation import optional_positive_int
 
 
 def num_labels_argument(num_labels):
-    if num_labels is None:
-        return None
-    if isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 1:
-        raise ValueError(
-            f"`num_labels` must be None (taken from the first batch) or a positive int. "
-            f"Received: num_labels={num_labels!r}"
-        )
-    return num_labels
+    return optional_positive_int(num_labels, "num_labels", "taken from the first batch")
 
 
 def standardize_inputs(y_true, y_pred, sample_weight, dtype):
@@ -31,13 +25,7 @@ def standardize_inputs(y_true, y_pred, sample_weight, dtype):
     Leading axes are flattened into rows. ``sample_weight`` may be None, a scalar, or one
     weight per row (shape ``y_pred.shape[:-1]``, optionally with a trailing axis of 1).
     """
-    scores = ops.convert_to_tensor(y_pred)
-    score_dtype = keras.backend.standardize_dtype(scores.dtype)
-    if score_dtype in HALF_DTYPES or not score_dtype.startswith("float"):
-        score_dtype = "float32"  # half-precision values are exact in float32
-    scores = ops.cast(scores, score_dtype)
-    y_true = ops.cast(ops.convert_to_tensor(y_true), score_dtype)
-    check_same_shape(y_true, scores)
+    y_true, scores = scores_and_labels(y_true, y_pred)
     pred_shape = tuple(scores.shape)
     if pred_shape[-1] is None:
         raise ValueError(
@@ -63,11 +51,6 @@ def standardize_inputs(y_true, y_pred, sample_weight, dtype):
             )
         weights = ops.reshape(ops.broadcast_to(weights, row_shape), (-1,))
     return y_true, scores, weights
-
-
-def label_masks(y_true):
-    """``(true, known)`` boolean masks of the label convention."""
-    return y_true > 0.5, y_true >= 0.0
 
 
 class DecisionMetric(keras.metrics.Metric):

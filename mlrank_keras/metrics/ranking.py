@@ -7,18 +7,11 @@ from keras import ops
 
 from mlrank_keras.api import register
 from mlrank_keras.metrics.base import label_masks, num_labels_argument, standardize_inputs
+from mlrank_keras.validation import int_in_range
 
 
 def _num_thresholds_argument(num_thresholds):
-    if (
-        isinstance(num_thresholds, bool)
-        or not isinstance(num_thresholds, int)
-        or num_thresholds < 2
-    ):
-        raise ValueError(
-            f"`num_thresholds` must be an int of at least 2. Received: {num_thresholds!r}"
-        )
-    return num_thresholds
+    return int_in_range(num_thresholds, "num_thresholds", 2, 2**31 - 1)
 
 
 def average_precision_from_histograms(positives, negatives):

@@ -3,9 +3,9 @@
 import numpy as np
 from keras import ops
 
-from mlrank_keras.api import positive_int
 from mlrank_keras.metrics import annotation
-from mlrank_keras.metrics.annotation import ExactMatch, LabelCountMetric
+from mlrank_keras.metrics.annotation import ExactMatch, PerLabelCountMetric
+from mlrank_keras.validation import int_in_range, positive_int
 
 # The report's keys, in the column order of the papers' tables.
 REPORT_KEYS = ("C-P", "C-R", "C-F1", "O-P", "O-R", "O-F1", "F1", "N+", "0-1")
@@ -78,7 +78,7 @@ def annotation_report(y_true, y_score, k=None, threshold=None, sample_weight=Non
     >>> {key: round(report[key], 3) for key in ("C-P", "O-R", "N+", "0-1")}
     {'C-P': 0.167, 'O-R': 0.25, 'N+': 1.0, '0-1': 0.333}
     """
-    counts = LabelCountMetric(k=k, threshold=threshold, name="counts")
+    counts = PerLabelCountMetric(k=k, threshold=threshold, name="counts")
     exact = ExactMatch(k=k, threshold=threshold)
     _accumulate([counts, exact], y_true, y_score, sample_weight, batch_size)
     if counts.num_labels is None:
@@ -103,7 +103,7 @@ def per_class_scores(y_true, y_score, k=None, threshold=None, sample_weight=None
     >>> scores["recall"].tolist(), scores["precision"].tolist()
     ([0.5, 1.0], [1.0, 1.0])
     """
-    counts = LabelCountMetric(k=k, threshold=threshold, name="counts")
+    counts = PerLabelCountMetric(k=k, threshold=threshold, name="counts")
     _accumulate([counts], y_true, y_score, sample_weight, batch_size)
     if counts.num_labels is None:
         raise ValueError("`y_true` and `y_score` must hold at least one row. Received: 0 rows")
@@ -140,10 +140,7 @@ def upper_bound_labels(y_true, k=3, seed=0):
     if y_true.ndim != 2:
         raise ValueError(f"`y_true` must be 2-D (n, L). Received: shape {y_true.shape}")
     num_labels = y_true.shape[1]
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= num_labels:
-        raise ValueError(
-            f"`k` must be an int from 1 to the number of labels ({num_labels}). Received: {k!r}"
-        )
+    k = int_in_range(k, "k", 1, num_labels)
     rng = np.random.default_rng(seed)
     # A uniform random key per cell, with 2 added to the true labels: the k largest keys
     # are k true labels at random, or all of them and random others after.

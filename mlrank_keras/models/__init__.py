@@ -1,6 +1,19 @@
-"""The four papers' models as builder functions, plus their backbones and analysis tools."""
+"""Models: one ranker builder for any loss, the four papers' builders as presets over it,
+their backbones, Li's label decision heads and the analysis tools."""
 
-from mlrank_keras.models.alexnet import alexnet_backbone, gong_alexnet, transform_alexnet, vgg16
+from mlrank_keras.models.backbones import (
+    alexnet_backbone,
+    cpu_alexnet,
+    gong_alexnet,
+    transform_alexnet,
+    vgg16,
+)
+from mlrank_keras.models.decision_heads import (
+    build_label_count_head,
+    build_label_decision_model,
+    build_threshold_head,
+    threshold_estimation,
+)
 from mlrank_keras.models.drel import add_tags, build_drel, build_wsabie
 from mlrank_keras.models.gong2014 import (
     build_ranking_alexnet,
@@ -8,13 +21,8 @@ from mlrank_keras.models.gong2014 import (
     build_warp_alexnet,
     gong_optimizer,
 )
-from mlrank_keras.models.lsep import (
-    build_label_count_head,
-    build_label_decision_model,
-    build_lsep_vgg16,
-    build_threshold_head,
-    ranker_features,
-)
+from mlrank_keras.models.lsep import build_lsep_vgg16
+from mlrank_keras.models.ranker import build_ranker, ranker_features
 from mlrank_keras.models.transform import (
     build_transform_alexnet,
     row_classifier_jaccard,
@@ -30,17 +38,20 @@ __all__ = [
     "build_label_count_head",
     "build_label_decision_model",
     "build_lsep_vgg16",
+    "build_ranker",
     "build_ranking_alexnet",
     "build_softmax_alexnet",
     "build_threshold_head",
     "build_transform_alexnet",
     "build_warp_alexnet",
     "build_wsabie",
+    "cpu_alexnet",
     "gong_alexnet",
     "gong_optimizer",
     "ranker_features",
     "row_classifier_jaccard",
     "row_classifier_votes",
+    "threshold_estimation",
     "transform_alexnet",
     "transform_matrices",
     "vgg16",

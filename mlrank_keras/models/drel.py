@@ -4,10 +4,10 @@ import keras
 import numpy as np
 from keras import layers
 
-from mlrank_keras.api import positive_int
 from mlrank_keras.layers.metric_matrix import MetricMatrixTagScores
 from mlrank_keras.losses.triplet import TripletHingeLoss
 from mlrank_keras.losses.warp import WARPLoss
+from mlrank_keras.validation import finite_float, positive_int, positive_ints
 
 
 def _compile_drel(model, optimizer, margin, metrics):
@@ -63,9 +63,7 @@ def build_drel(
     (None, 5)
     """
     positive_int(image_dim, "image_dim")
-    image_units = tuple(image_units)
-    for units in image_units:
-        positive_int(units, "image_units")
+    image_units = positive_ints(image_units, "image_units")
     if tuple(tag_units)[-1:] != image_units[-1:]:
         raise ValueError(
             "`image_units` and `tag_units` must end at the same latent size. Received: "
@@ -132,7 +130,7 @@ def build_wsabie(
     compile=True,
     optimizer=None,
     metrics=None,
-    rank_estimate="sampled",
+    rank_estimate="exact",
     seed=None,
     name="wsabie",
 ):
@@ -141,8 +139,9 @@ def build_wsabie(
     product, trained with WARP.
 
     Both the projection's rows and the tag embeddings are kept to norm ``<= max_norm``
-    (WSABIE's constraint; None drops it). Compiled with WARP (sampled rank estimate) and
-    ``SGD(0.01)`` unless ``optimizer`` is given.
+    (WSABIE's constraint; None drops it; otherwise a number > 0). Compiled with WARP
+    (``rank_estimate``: exact by default, as everywhere in the package; ``"sampled"`` is
+    Weston's estimate) and ``SGD(0.01)`` unless ``optimizer`` is given.
 
     Example:
     >>> build_wsabie(16, 5, embedding_dim=4).output_shape
@@ -151,6 +150,13 @@ def build_wsabie(
     positive_int(image_dim, "image_dim")
     positive_int(num_tags, "num_tags")
     positive_int(embedding_dim, "embedding_dim")
+
+    if max_norm is not None:
+        max_norm = finite_float(max_norm, "max_norm")
+        if max_norm <= 0:
+            raise ValueError(
+                f"`max_norm` must be None or a number > 0. Received: max_norm={max_norm!r}"
+            )
 
     def constraint(axis):
         return None if max_norm is None else keras.constraints.MaxNorm(max_norm, axis=axis)

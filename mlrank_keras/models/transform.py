@@ -7,7 +7,9 @@ from keras import layers
 
 from mlrank_keras.layers.label_transform import LabelTransform
 from mlrank_keras.losses.hinge_rank import HingeRankLoss
-from mlrank_keras.models.alexnet import backbone_features, transform_alexnet
+from mlrank_keras.models.backbones import default_backbone, transform_alexnet
+from mlrank_keras.models.ranker import build_ranker
+from mlrank_keras.validation import int_in_range
 
 
 def build_transform_alexnet(
@@ -65,22 +67,21 @@ def build_transform_alexnet(
             f"`label_vectors` must be (num_labels, d). Received: shape {label_vectors.shape}"
         )
     transform = LabelTransform(label_vectors, k=k, name="label_transform")
-    if backbone is None:
-        backbone = transform_alexnet(**backbone_kwargs)
-    elif backbone_kwargs:
-        raise ValueError(
-            f"Backbone sizes {sorted(backbone_kwargs)} apply to the default backbone only."
-        )
-    inputs, features = backbone_features(backbone)
-    matrices = layers.Dense(transform.k * transform.vector_dim, name="transform")(features)
-    model = keras.Model(inputs, transform(matrices), name=name)
-    if compile:
-        model.compile(
-            optimizer=optimizer or keras.optimizers.Adam(1e-4),
-            loss=HingeRankLoss(num_negatives=num_negatives, margin=margin, seed=seed),
-            metrics=metrics,
-        )
-    return model
+
+    def head(features):  # features -> A (k x d, flat) -> -||A w|| for every label
+        flat = layers.Dense(transform.k * transform.vector_dim, name="transform")(features)
+        return transform(flat)
+
+    return build_ranker(
+        len(label_vectors),
+        HingeRankLoss(num_negatives=num_negatives, margin=margin, seed=seed),
+        backbone=default_backbone(backbone, transform_alexnet, backbone_kwargs),
+        optimizer=optimizer or keras.optimizers.Adam(1e-4),
+        metrics=metrics,
+        head=head,
+        compile=compile,
+        name=name,
+    )
 
 
 def _label_transform(model):
@@ -136,14 +137,7 @@ def _row_rankings(matrices, label_vectors, top_n):
             "`matrices` must be (n, k, d) and `label_vectors` (num_labels, d). Received: "
             f"{matrices.shape} and {label_vectors.shape}"
         )
-    if (
-        isinstance(top_n, bool)
-        or not isinstance(top_n, int)
-        or not 1 <= top_n <= len(label_vectors)
-    ):
-        raise ValueError(
-            f"`top_n` must be an int from 1 to the number of labels. Received: {top_n!r}"
-        )
+    top_n = int_in_range(top_n, "top_n", 1, len(label_vectors))
     closeness = -np.abs(np.einsum("nkd,ld->nkl", matrices, label_vectors))
     picked = np.argsort(-closeness, axis=-1, kind="stable")[..., :top_n]  # ties: lower index
     hot = np.zeros(closeness.shape, dtype="float32")

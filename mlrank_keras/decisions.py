@@ -9,9 +9,11 @@ labels whatever its scores.
 
 import math
 
+import numpy as np
 from keras import ops
 
-from mlrank_keras.api import positive_int
+from mlrank_keras.labels import numpy_label_masks
+from mlrank_keras.validation import positive_int
 
 
 def k_argument(k):
@@ -134,3 +136,36 @@ def decide(scores, k=None, threshold=None):
     if threshold is not None:
         return threshold_labels(scores, threshold)
     return top_k_labels(scores, k)
+
+
+def best_threshold(y_true, scores, num_candidates=200):
+    """The one threshold, among ``num_candidates`` quantiles of ``scores``, with the best
+    overall F1 on ``(y_true, scores)`` (unknown labels, -1, are left out).
+
+    Li et al. compare a thresholded decision without saying how the threshold is chosen;
+    pick it on training or validation images, never on the test set.
+
+    >>> t = best_threshold(np.array([[1, 0], [0, 1]]), np.array([[0.9, 0.1], [0.3, 0.8]]))
+    >>> 0.3 <= t < 0.8  # exactly the true labels score above it
+    True
+    """
+    num_candidates = positive_int(num_candidates, "num_candidates")
+    scores = np.asarray(scores, dtype="float64")
+    positives, known = numpy_label_masks(y_true)
+    if positives.shape != scores.shape:
+        raise ValueError(
+            "`y_true` and `scores` must have the same shape. Received: "
+            f"y_true.shape={positives.shape}, scores.shape={scores.shape}"
+        )
+    if not np.isfinite(scores[known]).all():
+        raise ValueError("`scores` must be finite where the label is known (no NaN or inf).")
+    positives &= known
+    quantiles = np.linspace(0, 1, num_candidates + 2)[1:-1]
+    candidates = np.unique(np.quantile(scores[known], quantiles))
+    best, best_f1 = float(candidates[0]), -1.0
+    for t in candidates:
+        predicted = (scores > t) & known
+        f1 = 2 * (predicted & positives).sum() / max(1, predicted.sum() + positives.sum())
+        if f1 > best_f1:
+            best, best_f1 = float(t), f1
+    return best

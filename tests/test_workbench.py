@@ -1,4 +1,5 @@
-"""The recipes' shared set-up: data, features, thresholds and options."""
+"""What the recipes share (options, the ranker table) and the pieces of the library they use
+that live elsewhere now: data loading, baseline features, the threshold search."""
 
 import sys
 import types
@@ -6,15 +7,17 @@ import types
 import numpy as np
 import pytest
 
-from mlrank_keras import experiment
-from mlrank_keras.data import array_dataset, select_labels
+from mlrank_keras import _workbench as workbench
+from mlrank_keras.baselines import thumbnail_features
+from mlrank_keras.data import array_dataset, load_data, select_labels
+from mlrank_keras.decisions import best_threshold
 
 
 def test_thumbnail_features_are_standardised_cell_means():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(5, 8, 8, 3), dtype=np.uint8)
     ds = array_dataset(images, np.zeros((5, 2)), normalization=None, batch_size=2)
-    features = experiment.thumbnail_features(ds, size=2)
+    features = thumbnail_features(ds, size=2)
     # Reference: plain loops over the 2 x 2 cells of 4 x 4 pixels.
     expected = np.zeros((5, 12))
     for n in range(5):
@@ -38,7 +41,7 @@ def test_best_threshold_maximises_overall_f1_over_a_brute_force_search():
         tp = ((scores > t) & (y > 0)).sum()
         return 2 * tp / (((scores > t) & known).sum() + (y > 0).sum())
 
-    t = experiment.best_threshold(y, scores, num_candidates=1000)
+    t = best_threshold(y, scores, num_candidates=1000)
     grid = np.quantile(scores[y >= 0], np.linspace(0, 1, 1002)[1:-1])
     assert overall_f1(t) == pytest.approx(max(overall_f1(g) for g in grid))
 
@@ -55,35 +58,36 @@ def test_select_labels_keeps_the_chosen_columns_in_order():
 
 
 def test_load_data_gives_glyphtags_in_order_and_rejects_unknown_datasets():
-    data = experiment.load_data(train_images=32, test_images=16, image_size=32, crop_size=28)
+    data = load_data(train_images=32, test_images=16, image_size=32, crop_size=28)
     assert data.num_labels == 20 and data.y_train.shape == (32, 20)
     labels = np.concatenate([y for _, y in data.test.as_numpy_iterator()])
     np.testing.assert_array_equal(labels, data.y_test)
     images, _ = next(data.train.as_numpy_iterator())
     assert images.shape[1:] == (28, 28, 3)
     with pytest.raises(ValueError, match="dataset='imagenet'"):
-        experiment.load_data("imagenet")
+        load_data("imagenet")
 
 
 def test_recipe_options_come_from_the_environment_in_a_notebook(monkeypatch):
-    parser = experiment.recipe_parser("demo")
-    monkeypatch.setenv(experiment.ARGS_ENV, "--smoke --epochs 3 --out 'a b'")
+    parser = workbench.recipe_parser("demo")
+    monkeypatch.setenv(workbench.ARGS_ENV, "--smoke --epochs 3 --out 'a b'")
     monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
-    args = experiment.parse_recipe_args(parser)
+    args = workbench.parse_recipe_args(parser)
     assert (args.smoke, args.epochs, args.out, args.crop_size) == (True, 1, "a b", 28)
-    with pytest.raises(ValueError, match="--epochs"):
-        experiment.parse_recipe_args(parser, ["--epochs", "0"])
+    for bad in (["--epochs", "0"], ["--seed", "-1"], ["--width", "nan"], ["--dataset", "voc2007"]):
+        with pytest.raises(SystemExit):  # an argparse message, not a traceback
+            workbench.parse_recipe_args(parser, bad)
 
 
 def test_build_ranker_names_the_allowed_keys():
     with pytest.raises(ValueError, match="'hinge'"):
-        experiment.build_ranker("hinge", 5, 28)
-    model = experiment.build_ranker("bpmll", 5, 28, width=0.25)
+        workbench.build_recipe_ranker("hinge", 5, 28)
+    model = workbench.build_recipe_ranker("bpmll", 5, 28, width=0.25)
     assert model.output_shape == (None, 5) and model.loss.name == "bpmll_loss"
 
 
 def test_every_access_to_data_train_starts_the_same_stream():
-    data = experiment.load_data(train_images=24, test_images=8, image_size=32, crop_size=28)
+    data = load_data(train_images=24, test_images=8, image_size=32, crop_size=28)
 
     def two_epochs(ds):
         return [np.concatenate([x for x, _ in ds.as_numpy_iterator()]) for _ in range(2)]

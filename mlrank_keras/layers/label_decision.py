@@ -3,7 +3,7 @@
 from keras import layers, ops
 
 from mlrank_keras.api import register
-from mlrank_keras.metrics.decision import (
+from mlrank_keras.decisions import (
     k_argument,
     take_first,
     threshold_argument,

@@ -1,5 +1,6 @@
 """Backbones: Gong's AlexNet-style network, the transformation paper's AlexNet (Table 1),
-and VGG16 through ``keras.applications`` (never downloading weights).
+VGG16 through ``keras.applications`` (never downloading weights), and a small AlexNet-shaped
+network for CPU runs.
 
 Each returns a functional ``keras.Model`` from images ``(height, width, 3)`` to a feature
 vector (the last hidden layer); the builders put the paper's head on top. Inputs are
@@ -11,21 +12,7 @@ import os
 import keras
 from keras import layers
 
-
-def _ints(values, name, length=None):
-    values = tuple(values)
-    if (length is not None and len(values) != length) or any(
-        isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values
-    ):
-        size = f"{length} " if length is not None else ""
-        raise ValueError(f"`{name}` must be {size}positive ints. Received: {name}={values!r}")
-    return values
-
-
-def _dropout(rate):
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-        raise ValueError(f"`dropout` must be a number in [0, 1). Received: dropout={rate!r}")
-    return float(rate)
+from mlrank_keras.validation import finite_float, positive_int, positive_ints, rate_argument
 
 
 def alexnet_backbone(
@@ -48,14 +35,14 @@ def alexnet_backbone(
     Returns:
         A ``keras.Model`` from images to the last Dense layer's features.
     """
-    filters = _ints(filters, "filters", 5)
-    kernel_sizes = _ints(kernel_sizes, "kernel_sizes", 5)
-    strides = _ints(strides, "strides", 5)
-    dense_units = _ints(dense_units, "dense_units")
+    filters = positive_ints(filters, "filters", 5)
+    kernel_sizes = positive_ints(kernel_sizes, "kernel_sizes", 5)
+    strides = positive_ints(strides, "strides", 5)
+    dense_units = positive_ints(dense_units, "dense_units")
     pools = tuple(bool(p) for p in pools)
     if len(pools) != 5 or len(tuple(padding)) != 5:
         raise ValueError("`pools` and `padding` must have one entry per convolution (5).")
-    dropout = _dropout(dropout)
+    dropout = rate_argument(dropout)
     inputs = keras.Input(tuple(input_shape), name="images")
     x = inputs
     for i in range(5):
@@ -131,6 +118,31 @@ def transform_alexnet(
     )
 
 
+def cpu_alexnet(crop_size, width=0.5, name="cpu_alexnet"):
+    """A small AlexNet-shaped backbone for CPU runs: five convolutions (32, 64, 96, 96 and
+    64 filters times ``width``; kernels 5, 3, 3, 3, 3), max pooling after the 1st, 2nd and
+    5th, then one Dense layer of ``256 * width`` units (ReLU, dropout 0.3), on
+    ``crop_size x crop_size`` RGB images.
+
+    >>> cpu_alexnet(28, width=0.25).output_shape
+    (None, 64)
+    """
+    width = finite_float(width, "width")
+    if width <= 0:
+        raise ValueError(f"`width` must be a number > 0. Received: width={width!r}")
+    filters = [max(4, int(round(f * width))) for f in (32, 64, 96, 96, 64)]
+    return alexnet_backbone(
+        (positive_int(crop_size, "crop_size"),) * 2 + (3,),
+        filters=filters,
+        kernel_sizes=(5, 3, 3, 3, 3),
+        strides=(1, 1, 1, 1, 1),
+        pools=(True, True, False, False, True),
+        dense_units=(max(8, int(round(256 * width))),),
+        dropout=0.3,
+        name=name,
+    )
+
+
 def vgg16(
     input_shape=(224, 224, 3), weights=None, dense_units=(4096, 4096), dropout=0.5, name="vgg16"
 ):
@@ -157,8 +169,8 @@ def vgg16(
                 f"the Keras releases. Received: weights={weights!r}"
             )
         weights = os.fspath(weights)
-    dense_units = _ints(dense_units, "dense_units")
-    dropout = _dropout(dropout)
+    dense_units = positive_ints(dense_units, "dense_units")
+    dropout = rate_argument(dropout)
     convolutions = keras.applications.VGG16(
         include_top=False, weights=weights, input_shape=tuple(input_shape)
     )
@@ -190,3 +202,19 @@ def backbone_features(backbone):
         )
     inputs = backbone.inputs
     return (inputs[0] if len(inputs) == 1 else inputs), features
+
+
+def default_backbone(backbone, builder, backbone_kwargs, **builder_kwargs):
+    """``backbone``, or, when it is None, ``builder(**builder_kwargs, **backbone_kwargs)``.
+
+    The papers' builders take the sizes of their default backbone as keyword arguments;
+    they mean nothing for a backbone the caller built.
+    """
+    if backbone is None:
+        return builder(**builder_kwargs, **backbone_kwargs)
+    given = sorted(backbone_kwargs) + sorted(k for k, v in builder_kwargs.items() if v is not None)
+    if given:
+        raise ValueError(
+            f"{given} apply to the default backbone only, not to a `backbone` you pass."
+        )
+    return backbone

@@ -3,7 +3,8 @@
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.losses.base import MultilabelLoss, prepare_inputs
+from mlrank_keras.labels import prepare_inputs
+from mlrank_keras.losses.base import MultilabelLoss
 
 
 @register

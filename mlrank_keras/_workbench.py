@@ -1,0 +1,146 @@
+"""What the main job and the paper recipes share, and nothing else uses: their command-line
+options, the table of rankers they train and the training loop that prints and saves.
+
+Not part of the library's API (it may change with the recipes); the library's own pieces
+are :func:`mlrank_keras.models.build_ranker`, :func:`mlrank_keras.models.cpu_alexnet` and
+:func:`mlrank_keras.data.load_data`.
+
+>>> parser = recipe_parser("demo", epochs=6)
+>>> args = parse_recipe_args(parser, ["--smoke"])
+>>> args.dataset, args.epochs, args.train_images, args.crop_size
+('glyphtags', 1, 256, 28)
+"""
+
+import argparse
+import math
+import os
+import pathlib
+import shlex
+import sys
+import time
+
+import keras
+
+from mlrank_keras import losses
+from mlrank_keras.data import DATASETS, load_data
+from mlrank_keras.models import build_ranker, cpu_alexnet
+
+# A notebook kernel has no command line of its own: it reads the recipe's options here.
+ARGS_ENV = "MLRANK_RECIPE_ARGS"
+
+# key: (title, the loss)
+RANKERS = {
+    "softmax": ("multilabel softmax (Gong)", losses.MultilabelSoftmaxLoss),
+    "ranking": ("pairwise ranking (Gong)", losses.PairwiseHingeLoss),
+    "warp": ("WARP (Gong)", losses.WARPLoss),
+    "bpmll": ("BP-MLL (Li)", losses.BPMLLLoss),
+    "lsep": ("LSEP (Li)", losses.LSEPLoss),
+}
+
+
+def build_recipe_ranker(key, num_labels, crop_size, width=0.5, learning_rate=1e-3):
+    """The ranker of :data:`RANKERS` ``key`` on :func:`cpu_alexnet`, compiled with ``Adam``.
+
+    The papers train with SGD (Gong: momentum 0.9, rate 0.002; Li: rate 0.001) from
+    ImageNet weights; a short CPU run from scratch needs Adam's faster start.
+    """
+    if key not in RANKERS:
+        raise ValueError(f"`key` must be one of {list(RANKERS)}. Received: key={key!r}")
+    return build_ranker(
+        num_labels,
+        RANKERS[key][1](),
+        backbone=cpu_alexnet(crop_size, width),
+        optimizer=keras.optimizers.Adam(learning_rate),
+        name=key,
+    )
+
+
+def train_rankers(data, keys, args, out=None):
+    """Train each ranker of ``keys`` on ``data.train`` with a recipe's options.
+
+    Every model starts from ``args.seed``. Returns ``{key: (model, test scores)}``; with
+    ``out``, each model is saved there as ``{key}.keras``.
+    """
+    trained = {}
+    for key in keys:
+        keras.utils.set_random_seed(args.seed)
+        model = build_recipe_ranker(key, data.num_labels, data.crop_size, args.width)
+        print(f"--- {RANKERS[key][0]}")
+        start = time.perf_counter()
+        # Shuffled (per epoch, from the seed) by tf.data.
+        model.fit(data.train, epochs=args.epochs, verbose=args.verbose, shuffle=False)
+        message = f"    {time.perf_counter() - start:.0f} s"
+        trained[key] = (model, model.predict(data.test, verbose=0))
+        if out is not None:
+            path = pathlib.Path(out) / f"{key}.keras"
+            model.save(path)
+            message += f"; saved {path}"
+        print(message)
+    return trained
+
+
+def recipe_parser(prog, description=None, *, epochs=6, width=0.5, batch_size=64):
+    """An ``argparse`` parser with the options every recipe takes (and ``--smoke``)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--dataset", choices=DATASETS, default="glyphtags")
+    parser.add_argument("--data-dir", help="the TFDS data folder (real datasets)")
+    parser.add_argument("--manual-dir", help="the NUS-WIDE download folder")
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--batch-size", type=int, default=batch_size)
+    parser.add_argument("--train-images", type=int, help="GlyphTags: 10,000; else the split")
+    parser.add_argument("--test-images", type=int, help="GlyphTags: 2,000; else the split")
+    parser.add_argument("--image-size", type=int, help="64 (GlyphTags), 128 (photographs)")
+    parser.add_argument("--crop-size", type=int, help="56 (GlyphTags), 112 (photographs)")
+    parser.add_argument("--width", type=float, default=width, help="scales the backbone")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=f"out/{prog.split()[-1]}", help="results folder")
+    parser.add_argument("--verbose", type=int, default=1, help="Keras progress bars (0-2)")
+    parser.add_argument("--smoke", action="store_true", help="a seconds-long run")
+    return parser
+
+
+def in_notebook():
+    """True inside a Jupyter kernel (whose command line is not the recipe's)."""
+    return "ipykernel" in sys.modules
+
+
+def parse_recipe_args(parser, argv=None):
+    """Parse a recipe's options: ``argv``, else the command line, else (in a notebook) the
+    ``MLRANK_RECIPE_ARGS`` environment variable. ``--smoke`` shrinks everything."""
+    if argv is None and in_notebook():
+        argv = shlex.split(os.environ.get(ARGS_ENV, ""))
+    args = parser.parse_args(argv)
+    for name in ("epochs", "batch_size", "train_images", "test_images", "image_size", "crop_size"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1; received {value}")
+    if args.seed < 0:
+        parser.error(f"--seed must be >= 0; received {args.seed}")
+    if not (math.isfinite(args.width) and args.width > 0):
+        parser.error(f"--width must be a finite number > 0; received {args.width}")
+    if args.dataset != "glyphtags" and args.data_dir is None:
+        parser.error(
+            f"--dataset {args.dataset} needs --data-dir, a TFDS data folder where the dataset "
+            "is prepared (this command never downloads)"
+        )
+    if args.smoke:
+        args.epochs = min(args.epochs, 1)
+        args.train_images = args.train_images or 256
+        args.test_images = args.test_images or 128
+        args.image_size, args.crop_size, args.width = 32, 28, min(args.width, 0.25)
+    return args
+
+
+def load_recipe_data(args):
+    """:func:`load_data` with a recipe's parsed options."""
+    return load_data(
+        args.dataset,
+        data_dir=args.data_dir,
+        manual_dir=args.manual_dir,
+        batch_size=args.batch_size,
+        train_images=args.train_images,
+        test_images=args.test_images,
+        image_size=args.image_size,
+        crop_size=args.crop_size,
+        seed=args.seed,
+    )

@@ -1,0 +1,30 @@
+"""Optional dependencies: each part of the package that needs more than keras and numpy
+names the extra that brings it.
+
+``pip install mlrank-keras`` gives the losses, metrics, layers, models and baselines; the
+extras add the data pipeline (``[data]``: TensorFlow and TensorFlow Datasets), the label
+embeddings (``[embeddings]``: gensim) and the figures (``[plots]``: matplotlib);
+``[all]`` brings all three.
+"""
+
+import importlib
+
+EXTRAS = {
+    "tensorflow": "data",
+    "tensorflow_datasets": "data",
+    "PIL": "data",
+    "gensim": "embeddings",
+    "matplotlib": "plots",
+}
+
+
+def require(module, feature):
+    """Imports ``module``, or raises an ``ImportError`` that names the extra to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        extra = EXTRAS[module.split(".")[0]]
+        raise ImportError(
+            f"{feature} needs `{module.split('.')[0]}`, which is not installed. Install it "
+            f"with: pip install \"mlrank-keras[{extra}]\" (or \"mlrank-keras[all]\")."
+        ) from error

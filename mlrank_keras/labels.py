@@ -1,0 +1,84 @@
+"""The label convention, shared by every loss, metric, decision and layer of the package.
+
+* ``y_true`` has the shape of the scores ``y_pred``: one column per label, labels on the
+  last axis (any leading axes are per-sample axes).
+* an entry ``> 0.5`` marks a **positive** label (the set P), an entry in ``[0, 0.5]`` a
+  **negative** label (the set N), and a negative entry (conventionally ``-1``) an
+  **unknown** label, which is neither positive nor negative: it takes no part in a loss and
+  counts nowhere in a metric.
+* ``y_pred`` holds scores (logits), higher meaning more relevant.
+
+Half-precision scores (``float16``, ``bfloat16``) are computed in ``float32``
+(:func:`compute_dtype`): the sums over up to ``|P| * |N|`` pairs overflow ``float16`` long
+before the scores do, and half-precision values are exact in ``float32``.
+
+>>> import numpy as np
+>>> positive, known = numpy_label_masks(np.array([1.0, 0.0, -1.0, 0.7]))
+>>> positive.tolist(), known.tolist()
+([True, False, False, True], [True, True, False, True])
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+POSITIVE_ABOVE = 0.5  # an entry above this is a positive label
+HALF_DTYPES = ("float16", "bfloat16")
+
+
+def compute_dtype(x):
+    """The dtype losses and metrics compute in for scores ``x``: float32 for half-precision
+    and non-float scores, else the scores' own float dtype (float32, float64)."""
+    dtype = keras.backend.standardize_dtype(x.dtype)
+    if dtype in HALF_DTYPES or not dtype.startswith("float"):
+        return "float32"
+    return dtype
+
+
+def label_masks(y_true):
+    """``(positive, known)`` boolean masks of a tensor of labels."""
+    return y_true > POSITIVE_ABOVE, y_true >= 0.0
+
+
+def numpy_label_masks(y_true):
+    """:func:`label_masks` for NumPy arrays."""
+    y_true = np.asarray(y_true)
+    return y_true > POSITIVE_ABOVE, y_true >= 0
+
+
+def check_same_shape(y_true, y_pred):
+    """Raises a clear error unless the two tensors' (static) shapes agree, rank >= 1."""
+    true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
+    if len(true_shape) != len(pred_shape) or len(pred_shape) < 1:
+        raise ValueError(
+            "`y_true` and `y_pred` must have the same rank (at least 1, labels on the last "
+            f"axis). Received: y_true.shape={true_shape}, y_pred.shape={pred_shape}"
+        )
+    for a, b in zip(true_shape, pred_shape, strict=True):
+        if a is not None and b is not None and a != b:
+            raise ValueError(
+                "`y_true` and `y_pred` must have the same shape. "
+                f"Received: y_true.shape={true_shape}, y_pred.shape={pred_shape}"
+            )
+
+
+def scores_and_labels(y_true, y_pred):
+    """``(y_true, scores)`` as tensors of the compute dtype, their shapes checked."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    dtype = compute_dtype(y_pred)
+    scores = ops.cast(y_pred, dtype)
+    y_true = ops.cast(ops.convert_to_tensor(y_true), dtype)
+    check_same_shape(y_true, scores)
+    return y_true, scores
+
+
+def prepare_inputs(y_true, y_pred):
+    """``(scores, pos, neg)`` in the compute dtype, for the losses.
+
+    ``pos`` and ``neg`` are float 0/1 masks of the positive and negative labels.
+    """
+    y_true, scores = scores_and_labels(y_true, y_pred)
+    positive, known = label_masks(y_true)
+    pos = ops.cast(positive, scores.dtype)
+    neg = ops.cast(ops.logical_and(known, ~positive), scores.dtype)
+    return scores, pos, neg

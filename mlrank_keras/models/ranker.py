@@ -1,0 +1,111 @@
+"""One builder for a ranker with any loss: a backbone, a score head, a compiled model."""
+
+import keras
+from keras import layers
+
+from mlrank_keras.models.backbones import backbone_features, gong_alexnet
+from mlrank_keras.validation import positive_int
+
+FEATURES = "features"  # the name of every ranker's feature layer (see `ranker_features`)
+
+
+def _loss_argument(loss, compile):
+    if loss is None:
+        if compile:
+            raise ValueError("`loss` must be given to compile the ranker (or pass compile=False).")
+        return None
+    try:
+        return keras.losses.get(loss)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            "`loss` must be a Keras loss: an instance (e.g. mlrank_keras.losses.WARPLoss()), "
+            "a loss function, a registered name ('binary_crossentropy', "
+            f"'mlrank_keras>WARPLoss') or a loss config. Received: loss={loss!r}"
+        ) from error
+
+
+def build_ranker(
+    num_labels,
+    loss,
+    backbone=None,
+    optimizer=None,
+    metrics=None,
+    head=None,
+    compile=True,
+    name="ranker",
+):
+    """A ranker: any backbone, a score head of one score per label, compiled with any loss.
+
+    The model is ``images -> backbone -> features -> head -> scores``. The features (the
+    backbone's output, average-pooled when it outputs feature maps) are the output of the
+    layer named ``"features"``, so :func:`ranker_features` reaches them in every ranker, and
+    Li's label-count and threshold heads attach to any of them.
+
+    Args:
+        num_labels: the number of labels.
+        loss: a Keras loss: one of :mod:`mlrank_keras.losses` (``WARPLoss()``,
+            ``LSEPLoss()``, ...) or Keras's (``"binary_crossentropy"``), as an instance,
+            function, registered name or config. None only with ``compile=False``.
+        backbone: a ``keras.Model`` from images to features (vectors or maps), e.g. from
+            :func:`cpu_alexnet`, :func:`gong_alexnet`, :func:`vgg16`. None for
+            :func:`gong_alexnet` at its paper sizes.
+        optimizer: a Keras optimizer; None for ``Adam(1e-3)``.
+        metrics: passed to ``compile``, e.g. ``[mlrank_keras.metrics.PerClassRecall(k=3)]``.
+        head: None for ``Dense(num_labels, name="scores")``, or a callable from the
+            feature tensor to the scores ``(batch, num_labels)`` (a layer, or a function
+            that applies layers, as the transformation model's ``A w`` head does).
+        compile: compile with ``loss``, ``optimizer`` and ``metrics`` (False skips it).
+        name: the model's name.
+
+    Returns:
+        A functional ``keras.Model`` from images to one score per label.
+
+    Example:
+    >>> from mlrank_keras.losses import WARPLoss
+    >>> from mlrank_keras.models import cpu_alexnet
+    >>> model = build_ranker(10, WARPLoss(), backbone=cpu_alexnet(28, width=0.25))
+    >>> model.output_shape
+    (None, 10)
+    >>> ranker = build_ranker(10, "binary_crossentropy", backbone=cpu_alexnet(28, width=0.25))
+    >>> ranker_features(ranker).output_shape
+    (None, 64)
+    """
+    num_labels = positive_int(num_labels, "num_labels")
+    loss = _loss_argument(loss, compile)
+    inputs, features = backbone_features(gong_alexnet() if backbone is None else backbone)
+    features = layers.Identity(name=FEATURES)(features)
+    scores = (head or layers.Dense(num_labels, name="scores"))(features)
+    if tuple(scores.shape)[1:] != (num_labels,):
+        raise ValueError(
+            f"`head` must output (batch, num_labels={num_labels}) scores. "
+            f"Received: shape {tuple(scores.shape)}"
+        )
+    model = keras.Model(inputs, scores, name=name)
+    if compile:
+        model.compile(
+            optimizer=optimizer or keras.optimizers.Adam(1e-3), loss=loss, metrics=metrics
+        )
+    return model
+
+
+def ranker_features(ranker):
+    """The feature extractor of a ranker: images to the output of its ``"features"`` layer.
+
+    Li's heads (section 3.3) train on these features with the CNN frozen; compute them
+    once with ``ranker_features(ranker).predict(images)``. The extractor shares the
+    ranker's layers. Rankers saved before the feature layer had its name (version 0.1.0
+    files) give the input of their ``"scores"`` (or ``"transform"``) layer.
+    """
+    if not isinstance(ranker, keras.Model):
+        raise ValueError(f"`ranker` must be a keras.Model. Received: {type(ranker)!r}")
+    names = {layer.name: layer for layer in ranker.layers}
+    if FEATURES in names:
+        features = names[FEATURES].output
+    elif "scores" in names or "transform" in names:
+        features = names["scores" if "scores" in names else "transform"].input
+    else:
+        raise ValueError(
+            f"`ranker` must be a model from build_ranker (it has a layer named "
+            f"{FEATURES!r}). Received a model with layers {sorted(names)}"
+        )
+    return keras.Model(ranker.input, features, name=f"{ranker.name}_features")
