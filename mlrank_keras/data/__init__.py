@@ -10,20 +10,15 @@ from mlrank_keras.extras import require
 
 require("tensorflow", "mlrank_keras.data (the tf.data input pipeline)")
 
+from mlrank_keras.data.crops import crop_offsets, decode_image  # noqa: E402
+from mlrank_keras.data.five_crops import predict_five_crops  # noqa: E402
 from mlrank_keras.data.glyphtags import LABELS as GLYPHTAGS_LABELS  # noqa: E402
 from mlrank_keras.data.glyphtags import glyphtags_dataset, load_glyphtags  # noqa: E402
+from mlrank_keras.data.label_rows import multi_hot, select_labels  # noqa: E402
 from mlrank_keras.data.loaders import DATASETS, Data, dataset_labels, load_data  # noqa: E402
-from mlrank_keras.data.pipeline import (  # noqa: E402
-    NORMALIZATIONS,
-    SkippedImages,
-    array_dataset,
-    crop_offsets,
-    decode_image,
-    image_dataset,
-    multi_hot,
-    predict_five_crops,
-    select_labels,
-)
+from mlrank_keras.data.normalization import NORMALIZATIONS  # noqa: E402
+from mlrank_keras.data.pipeline import array_dataset, image_dataset  # noqa: E402
+from mlrank_keras.data.skipped import SkippedImages  # noqa: E402
 
 # TensorFlow Datasets is slow to import: its adapters load on first use.
 _LAZY = {"tfds_dataset": "datasets", "label_names": "datasets", "NusWide": "nus_wide"}

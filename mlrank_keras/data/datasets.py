@@ -13,7 +13,9 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from mlrank_keras.data import nus_wide
-from mlrank_keras.data.pipeline import AUTOTUNE, _Augment, _common, _labels
+from mlrank_keras.data.crops import Augment
+from mlrank_keras.data.label_rows import label_encoder
+from mlrank_keras.data.pipeline import AUTOTUNE, common_arguments
 from mlrank_keras.validation import positive_int
 
 VOC_LABELS = (
@@ -98,7 +100,7 @@ def tfds_dataset(
     num_labels = len(names)
     if training is None:
         training = str(split).startswith("train")
-    batch_size, image_size, crop_size, shuffle = _common(
+    batch_size, image_size, crop_size, shuffle = common_arguments(
         training, batch_size, image_size, crop_size, eval_crops, shuffle
     )
     shuffle_buffer = positive_int(shuffle_buffer, "shuffle_buffer")
@@ -118,8 +120,8 @@ def tfds_dataset(
     )
     if shuffle:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    augment = _Augment(training, image_size, crop_size, eval_crops, normalization, False)
-    to_labels = _labels(num_labels, False)
+    augment = Augment(training, image_size, crop_size, eval_crops, normalization, False)
+    to_labels = label_encoder(num_labels, False)
     noise = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
 
     def convert(example, random):

@@ -19,7 +19,7 @@ from mlrank_keras.data import (
     multi_hot,
     predict_five_crops,
 )
-from mlrank_keras.data.pipeline import label_matrix
+from mlrank_keras.data.label_rows import label_matrix
 
 MEAN = np.array([0.485, 0.456, 0.406])
 STD = np.array([0.229, 0.224, 0.225])
@@ -356,3 +356,17 @@ def test_a_jpeg_cut_short_is_skipped_whatever_the_crop(tmp_path):
     for _ in range(6):
         assert len(batches(ds)[0]) == 3
     assert ds.skipped.paths == [str(cut)] and ds.skipped.events == 6
+
+
+def test_multi_hot_rows_given_as_a_list_are_refused_not_read_as_indices():
+    """Issue 14, item 1: ``y.tolist()`` used to be read as label-index lists."""
+    x = np.zeros((2, 8, 8, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"look like multi-hot rows.*np.asarray"):
+        array_dataset(x, [[1, 0, 0], [0, 1, 0]], num_labels=3)
+    with pytest.raises(ValueError, match="look like multi-hot rows"):
+        label_matrix([[1, 0, -1, 0]], num_labels=4)
+    # As a NumPy array they are multi-hot rows; index lists still work.
+    ((_, y),) = array_dataset(x, np.array([[1, 0, 0], [0, 1, 0]]), batch_size=2)
+    np.testing.assert_array_equal(np.asarray(y), [[1, 0, 0], [0, 1, 0]])
+    ((_, y),) = array_dataset(x, [[2], [0, 1]], num_labels=3, batch_size=2)
+    np.testing.assert_array_equal(np.asarray(y), [[0, 0, 1], [1, 1, 0]])

@@ -1,0 +1,171 @@
+"""Gong's crop geometry, decoding and augmentation: five crops of the image resized to
+``image_size`` (the four corners and the centre), a random one of them and a random mirror
+for training, the centre (or all five) for evaluation, then the normalisation."""
+
+import tensorflow as tf
+
+from mlrank_keras.data.normalization import get_normalization
+
+EVAL_CROPS = ("center", "five")
+
+
+def decode_image(contents):
+    """Decode JPEG, PNG, GIF (first frame) or BMP bytes into a uint8 (height, width, 3) image."""
+    image = tf.io.decode_image(contents, channels=3, expand_animations=False)
+    image.set_shape([None, None, 3])
+    return image
+
+
+def crop_offsets(image_size, crop_size):
+    """Top-left corners of Gong's five crops: the four corners, then the centre.
+
+    >>> crop_offsets(256, 220)
+    ((0, 0), (0, 36), (36, 0), (36, 36), (18, 18))
+    """
+    return _corners(image_size - crop_size, image_size - crop_size)
+
+
+def _corners(far_y, far_x):
+    return ((0, 0), (0, far_x), (far_y, 0), (far_y, far_x), (far_y // 2, far_x // 2))
+
+
+def _window(height, width, corner, image_size, crop_size):
+    """The source pixels ``(top, left, height, width)`` of the crop at ``corner`` of the image
+    resized to ``image_size`` (few, vectorised ops: each op costs time per image)."""
+    if image_size is None:
+        return corner[0], corner[1], crop_size, crop_size
+    size = tf.stack([height, width])
+    scale = tf.cast(size, tf.float32) / image_size
+    corner = tf.cast(corner, tf.float32)
+    start = tf.cast(tf.round(corner * scale), tf.int32)
+    end = tf.cast(tf.round((corner + crop_size) * scale), tf.int32)
+    extent = tf.minimum(tf.maximum(end, start + 1), size) - start
+    return start[0], start[1], extent[0], extent[1]
+
+
+def _slice_window(image, corner, image_size, crop_size):
+    """The uint8 source pixels of the crop at ``corner`` of a decoded image."""
+    shape = tf.shape(image)
+    y0, x0, h, w = _window(shape[0], shape[1], corner, image_size, crop_size)
+    return tf.slice(image, [y0, x0, 0], [h, w, 3])
+
+
+def _mirror(image, flip):
+    """``image`` mirrored left-right where ``flip`` (a scalar bool tensor) is true."""
+    return tf.cond(flip, lambda: tf.reverse(image, [-2]), lambda: image)
+
+
+def _finish_crop(window, flip, image_size, crop_size):
+    """Resize a uint8 window to the float32 crop and mirror it (optionally).
+
+    The crop is mirrored after resizing (resizing commutes with mirroring): reversing the
+    float crop costs about a third of reversing the larger uint8 window it came from.
+    """
+    if image_size is None:
+        crop = tf.cast(window, tf.float32)
+    else:
+        crop = tf.image.resize(window, [crop_size, crop_size])
+    crop.set_shape([crop_size, crop_size, 3])
+    return crop if flip is None else _mirror(crop, flip)
+
+
+def _decode_window(contents, corner, image_size, crop_size):
+    """The uint8 window of one crop from an encoded image, decoding no more than it needs.
+
+    A JPEG that ends with its end-of-image marker is decoded only over the crop's window
+    (``tf.io.decode_and_crop_jpeg``: about a quarter less work than the whole image); any
+    other file is decoded whole and sliced, so a JPEG cut short always fails to decode (and
+    is skipped), whichever crop was drawn.
+    """
+
+    def window_only():
+        shape = tf.io.extract_jpeg_shape(contents)
+        y0, x0, h, w = _window(shape[0], shape[1], corner, image_size, crop_size)
+        return tf.io.decode_and_crop_jpeg(contents, tf.stack([y0, x0, h, w]), channels=3)
+
+    def whole():
+        return _slice_window(decode_image(contents), corner, image_size, crop_size)
+
+    complete_jpeg = tf.logical_and(
+        tf.io.is_jpeg(contents), tf.strings.substr(contents, -2, 2) == b"\xff\xd9"
+    )
+    window = tf.cond(complete_jpeg, window_only, whole)
+    window.set_shape([None, None, 3])
+    return window
+
+
+class Augment:
+    """Gong's crops, flips and the normalisation, in two steps.
+
+    ``pixels(image, seed)`` decodes (``encoded``: ``image`` is the file's bytes) and, when one
+    crop is wanted (training, or the centre crop), cuts out its uint8 window; it returns the
+    pixels and whether to mirror them. ``finish(pixels, flip)`` resizes to the crop (or cuts
+    the five crops), mirrors and normalises into float32. The crop is taken from the source
+    image and resized straight to ``crop_size``: the same pixels as resizing to ``image_size``
+    and then cropping, up to rounding the window to whole source pixels, without resizing
+    pixels that are cropped away.
+    """
+
+    def __init__(self, training, image_size, crop_size, eval_crops, normalization, encoded):
+        self.training = training
+        self.image_size = image_size
+        self.crop_size = crop_size
+        self.eval_crops = eval_crops
+        self.normalize = get_normalization(normalization)
+        self.encoded = encoded
+        self.one_crop = crop_size is not None and (training or eval_crops == "center")
+
+    @property
+    def output_shape(self):
+        """The shape of one transformed image (None where it depends on the input)."""
+        side = self.crop_size if self.crop_size is not None else self.image_size
+        shape = [side, side, 3]
+        return shape if self.one_crop or self.crop_size is None else [5, *shape]
+
+    def _corners(self, image):
+        if self.image_size is None:
+            shape = tf.shape(image)
+            return tf.stack(_corners(shape[0] - self.crop_size, shape[1] - self.crop_size))
+        return tf.constant(crop_offsets(self.image_size, self.crop_size))
+
+    def pixels(self, image, seed):
+        flip, which = tf.constant(False), 4
+        if self.training:
+            # One draw picks both: the crop (draw % 5) and the flip (draw >= 5).
+            draw = tf.random.stateless_uniform([], seed=seed, maxval=10, dtype=tf.int32)
+            which, flip = draw % 5, draw >= 5
+        if self.encoded and self.one_crop and self.image_size is not None:
+            corner = self._corners(None)[which]
+            return _decode_window(image, corner, self.image_size, self.crop_size), flip
+        if self.encoded:
+            image = decode_image(image)
+        if not self.one_crop:
+            return image, flip
+        corner = self._corners(image)[which]
+        return _slice_window(image, corner, self.image_size, self.crop_size), flip
+
+    def finish(self, pixels, flip):
+        flip = flip if self.training else None
+        if self.one_crop:
+            return self.normalize(_finish_crop(pixels, flip, self.image_size, self.crop_size))
+        if self.crop_size is not None:  # the five crops, for evaluation
+            corners = self._corners(pixels)
+            crops = [
+                _finish_crop(
+                    _slice_window(pixels, corners[i], self.image_size, self.crop_size),
+                    None,
+                    self.image_size,
+                    self.crop_size,
+                )
+                for i in range(5)
+            ]
+            return self.normalize(tf.stack(crops))
+        image = tf.cast(pixels, tf.float32)
+        if self.image_size is not None:
+            image = tf.image.resize(image, [self.image_size, self.image_size])
+        if flip is not None:
+            image = _mirror(image, flip)
+        return self.normalize(image)
+
+    def __call__(self, image, seed):
+        return self.finish(*self.pixels(image, seed))
