@@ -2,15 +2,15 @@
 names the extra that brings it.
 
 ``pip install mlrank-keras`` gives the losses, metrics, layers, models and baselines; the
-extras add the data pipeline (``[data]``: TensorFlow and TensorFlow Datasets), the label
-embeddings (``[embeddings]``: gensim) and the figures (``[plots]``: matplotlib);
-``[all]`` brings all three.
+extras add the data pipeline (``[data]``: TensorFlow Datasets, with TensorFlow from
+``[tensorflow]`` or ``[tensorflow-cpu]``), the label embeddings (``[embeddings]``: gensim)
+and the figures (``[plots]``: matplotlib); ``[all]`` brings all three.
 """
 
 import importlib
 
 EXTRAS = {
-    "tensorflow": "data",
+    "tensorflow": "data,tensorflow-cpu",
     "tensorflow_datasets": "data",
     "PIL": "data",
     "gensim": "embeddings",

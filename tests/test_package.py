@@ -50,3 +50,86 @@ def test_docstring_examples_run(name):
         module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
     )
     assert result.failed == 0
+
+
+def _package_of(module):
+    """``mlrank_keras.losses.warp`` -> ``losses``; a top-level module -> ``""``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 else ""
+
+
+def _module_name(path):
+    relative = path.relative_to(PACKAGE_DIR.parent).with_suffix("")
+    parts = list(relative.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1] + ["__init__"]
+    return ".".join(parts)
+
+
+def test_no_module_is_over_300_lines():
+    long = {
+        str(path.relative_to(PACKAGE_DIR)): n
+        for path in PACKAGE_DIR.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > 300
+    }
+    assert not long, f"modules over 300 lines: {long}"
+
+
+def test_no_private_name_crosses_a_package_boundary():
+    """``from mlrank_keras.X import _name`` (or a module ``_name``) only within package X."""
+    offenders = []
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        here = _package_of(_module_name(path))
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+                continue
+            if not node.module.startswith("mlrank_keras"):
+                continue
+            there = _package_of(node.module + ".x")
+            if there == here:
+                continue
+            private = [p for p in node.module.split(".")[1:] if p.startswith("_")]
+            private += [a.name for a in node.names if a.name.startswith("_")]
+            if private and not (here == "" and there == ""):
+                offenders.append(f"{path.relative_to(PACKAGE_DIR)}:{node.lineno} {private}")
+    assert not offenders, offenders
+
+
+def test_the_public_api_lists_what_exists_and_no_recipe_toolbox():
+    assert "experiment" not in mlrank_keras.__all__
+    assert not hasattr(mlrank_keras, "experiment")
+    for package in (mlrank_keras, mlrank_keras.losses, mlrank_keras.metrics,
+                    mlrank_keras.models, mlrank_keras.layers, mlrank_keras.baselines):
+        for name in package.__all__:
+            assert hasattr(package, name), f"{package.__name__}.{name}"
+
+
+def test_the_readme_quickstart_uses_only_public_names():
+    readme = (PACKAGE_DIR.parent / "README.md").read_text()
+    start = readme.index("## Quickstart")
+    begin = readme.index("```python", start) + len("```python")
+    code = readme[begin : readme.index("```", begin)]
+    tree = ast.parse(code)
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module.startswith("mlrank_keras"):
+            module = importlib.import_module(node.module)
+            for alias in node.names:
+                assert not alias.name.startswith("_"), alias.name
+                assert alias.name in getattr(module, "__all__", dir(module)), alias.name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            chain, base = [node.attr], node.value
+            while isinstance(base, ast.Attribute):
+                chain.insert(0, base.attr)
+                base = base.value
+            if isinstance(base, ast.Name) and aliases.get(base.id) == "mlrank_keras":
+                obj = mlrank_keras
+                for part in chain:
+                    assert not part.startswith("_"), chain
+                    assert part in getattr(obj, "__all__", dir(obj)), f"mk.{'.'.join(chain)}"
+                    obj = getattr(obj, part)

@@ -8,7 +8,6 @@ the definitions.
 
 from mlrank_keras.decisions import decide, threshold_labels, top_k_labels
 from mlrank_keras.metrics.annotation import (
-    ExactMatch,
     MacroF1,
     NPlus,
     OverallF1,
@@ -19,6 +18,7 @@ from mlrank_keras.metrics.annotation import (
     PerClassRecall,
     PerLabelCountMetric,
 )
+from mlrank_keras.metrics.exact_match import ExactMatch
 from mlrank_keras.metrics.ranking import MeanAveragePrecision
 from mlrank_keras.metrics.report import (
     REPORT_KEYS,

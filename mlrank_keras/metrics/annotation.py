@@ -12,7 +12,8 @@ predicted and ``Ng_l`` where it is true. Then
   Ng_l``, and ``O-F1``, their harmonic mean;
 * ``F1`` (Li), the macro F1: the mean over labels of ``2 Nc_l / (Np_l + Ng_l)``;
 * ``N+``, the number of labels with recall above 0 (``Nc_l > 0``);
-* ``0-1`` (Li), exact match: the share of images whose predicted set is the true set.
+* ``0-1`` (Li), exact match: the share of images whose predicted set is the true set
+  (:class:`ExactMatch`, in :mod:`.exact_match`).
 
 Means run over all labels, and 0/0 counts as 0 (scikit-learn's ``zero_division=0``): a label
 never predicted has precision 0 and a label never true has recall 0, so a perfect model
@@ -25,27 +26,20 @@ exactly across batches and across the replicas of a distribution strategy.
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.metrics.base import DecisionMetric
-
-
-def _divide(numerator, denominator):
-    """``numerator / denominator``, with 0 where the denominator is 0."""
-    positive = denominator > 0
-    safe = ops.where(positive, denominator, ops.ones_like(denominator))
-    return ops.where(positive, numerator / safe, ops.zeros_like(numerator))
+from mlrank_keras.metrics.base import DecisionMetric, safe_divide
 
 
 def _harmonic_mean(a, b):
-    return _divide(2.0 * a * b, a + b)
+    return safe_divide(2.0 * a * b, a + b)
 
 
 # Each metric is a function of the per-label counts (Nc, Np, Ng).
 def per_class_precision(nc, np_, ng):
-    return ops.mean(_divide(nc, np_))
+    return ops.mean(safe_divide(nc, np_))
 
 
 def per_class_recall(nc, np_, ng):
-    return ops.mean(_divide(nc, ng))
+    return ops.mean(safe_divide(nc, ng))
 
 
 def per_class_f1(nc, np_, ng):
@@ -53,11 +47,11 @@ def per_class_f1(nc, np_, ng):
 
 
 def overall_precision(nc, np_, ng):
-    return _divide(ops.sum(nc), ops.sum(np_))
+    return safe_divide(ops.sum(nc), ops.sum(np_))
 
 
 def overall_recall(nc, np_, ng):
-    return _divide(ops.sum(nc), ops.sum(ng))
+    return safe_divide(ops.sum(nc), ops.sum(ng))
 
 
 def overall_f1(nc, np_, ng):
@@ -65,7 +59,7 @@ def overall_f1(nc, np_, ng):
 
 
 def macro_f1(nc, np_, ng):
-    return ops.mean(_divide(2.0 * nc, np_ + ng))
+    return ops.mean(safe_divide(2.0 * nc, np_ + ng))
 
 
 def n_plus(nc, np_, ng):
@@ -286,42 +280,3 @@ class NPlus(PerLabelCountMetric):
 
     compute = staticmethod(n_plus)
     default_name = "n_plus"
-
-
-@register
-class ExactMatch(DecisionMetric):
-    """0-1 exact match (Li eq. 1): the share of images whose predicted set is the true set.
-
-    Unknown labels (-1) are left out of the comparison. With a top-``k`` decision an image
-    with other than ``k`` true labels can never match. Arguments as for
-    :class:`PerLabelCountMetric`.
-
-    Example:
-    >>> m = ExactMatch(threshold=0.5)
-    >>> m.update_state([[1, 0, 1], [0, 1, 0]], [[0.9, 0.2, 0.6], [0.7, 0.8, 0.1]])
-    >>> float(m.result())
-    0.5
-    """
-
-    def __init__(self, k=None, threshold=None, num_labels=None, name="exact_match", dtype=None):
-        super().__init__(k=k, threshold=threshold, num_labels=num_labels, name=name, dtype=dtype)
-
-    def build_state(self, num_labels):
-        self.matches = self.add_variable(
-            shape=(), initializer="zeros", dtype=self.dtype, name="matches"
-        )
-        self.count = self.add_variable(
-            shape=(), initializer="zeros", dtype=self.dtype, name="count"
-        )
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        predicted, true, known, weights = self.prepare(y_true, y_pred, sample_weight)
-        wrong = ops.sum(ops.abs(predicted - true) * known, axis=-1)
-        match = ops.cast(wrong == 0, self.dtype)
-        self.matches.assign_add(ops.sum(weights * match))
-        self.count.assign_add(ops.sum(weights))
-
-    def result(self):
-        if self.num_labels is None:
-            return ops.zeros((), dtype=self.dtype)
-        return _divide(self.matches.value, self.count.value)

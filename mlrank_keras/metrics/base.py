@@ -53,6 +53,13 @@ def standardize_inputs(y_true, y_pred, sample_weight, dtype):
     return y_true, scores, weights
 
 
+def safe_divide(numerator, denominator):
+    """``numerator / denominator``, with 0 where the denominator is 0."""
+    positive = denominator > 0
+    safe = ops.where(positive, denominator, ops.ones_like(denominator))
+    return ops.where(positive, numerator / safe, ops.zeros_like(numerator))
+
+
 class DecisionMetric(keras.metrics.Metric):
     """Base of the metrics of a top-``k`` or thresholded decision.
 

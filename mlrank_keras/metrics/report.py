@@ -4,7 +4,8 @@ import numpy as np
 from keras import ops
 
 from mlrank_keras.metrics import annotation
-from mlrank_keras.metrics.annotation import ExactMatch, PerLabelCountMetric
+from mlrank_keras.metrics.annotation import PerLabelCountMetric
+from mlrank_keras.metrics.exact_match import ExactMatch
 from mlrank_keras.validation import int_in_range, positive_int
 
 # The report's keys, in the column order of the papers' tables.

@@ -1,0 +1,46 @@
+"""Li et al. 2017's exact-match rate (``0-1``): the share of images whose predicted label set
+is exactly the true set, unknown labels (-1) left out."""
+
+from keras import ops
+
+from mlrank_keras.api import register
+from mlrank_keras.metrics.base import DecisionMetric, safe_divide
+
+
+@register
+class ExactMatch(DecisionMetric):
+    """0-1 exact match (Li eq. 1): the share of images whose predicted set is the true set.
+
+    Unknown labels (-1) are left out of the comparison. With a top-``k`` decision an image
+    with other than ``k`` true labels can never match. Arguments as for
+    :class:`PerLabelCountMetric`.
+
+    Example:
+    >>> m = ExactMatch(threshold=0.5)
+    >>> m.update_state([[1, 0, 1], [0, 1, 0]], [[0.9, 0.2, 0.6], [0.7, 0.8, 0.1]])
+    >>> float(m.result())
+    0.5
+    """
+
+    def __init__(self, k=None, threshold=None, num_labels=None, name="exact_match", dtype=None):
+        super().__init__(k=k, threshold=threshold, num_labels=num_labels, name=name, dtype=dtype)
+
+    def build_state(self, num_labels):
+        self.matches = self.add_variable(
+            shape=(), initializer="zeros", dtype=self.dtype, name="matches"
+        )
+        self.count = self.add_variable(
+            shape=(), initializer="zeros", dtype=self.dtype, name="count"
+        )
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        predicted, true, known, weights = self.prepare(y_true, y_pred, sample_weight)
+        wrong = ops.sum(ops.abs(predicted - true) * known, axis=-1)
+        match = ops.cast(wrong == 0, self.dtype)
+        self.matches.assign_add(ops.sum(weights * match))
+        self.count.assign_add(ops.sum(weights))
+
+    def result(self):
+        if self.num_labels is None:
+            return ops.zeros((), dtype=self.dtype)
+        return safe_divide(self.matches.value, self.count.value)
