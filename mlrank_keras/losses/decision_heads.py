@@ -3,7 +3,7 @@
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.labels import prepare_inputs
+from mlrank_keras.labels import compute_dtype, label_masks, prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss
 
 
@@ -21,10 +21,11 @@ def label_count_loss(y_true, y_pred, from_logits=False):
     0.6931
     """
     y_pred = ops.convert_to_tensor(y_pred)
-    dtype = "float32" if "16" in str(y_pred.dtype) else y_pred.dtype
+    dtype = compute_dtype(y_pred)
     y_pred = ops.cast(y_pred, dtype)
     max_count = y_pred.shape[-1]
-    count = ops.sum(ops.cast(ops.convert_to_tensor(y_true) > 0.5, dtype), axis=-1)
+    positive, _ = label_masks(ops.convert_to_tensor(y_true))
+    count = ops.sum(ops.cast(positive, dtype), axis=-1)
     target = ops.cast(ops.clip(count, 1.0, float(max_count)) - 1.0, "int32")
     log_probs = (
         ops.log_softmax(y_pred, axis=-1)

@@ -85,3 +85,65 @@ def first_violator_pmf(num_negatives, num_violators):
     """P(s = k), k = 1..N-r+1: draws without replacement until the first violator."""
     n, r = num_negatives, num_violators
     return {k: math.comb(n - k, r - 1) / math.comb(n, r) for k in range(1, n - r + 2)}
+
+
+def hinge_rank(y, f, margin=1.0):
+    """The transformation paper's eq. 3 with every negative (``num_negatives=None``)."""
+
+    def row(f, positives, negatives):
+        mean = sum(f[u] for u in positives) / len(positives)
+        return sum(max(0.0, margin - mean + f[v]) for v in negatives)
+
+    return _rows(y, f, row)
+
+
+def triplet(y, f, margin=1.0):
+    """He et al.'s eq. 3: the hinge averaged over (image, relevant, irrelevant) triplets."""
+
+    def row(f, positives, negatives):
+        hinges = [max(0.0, margin - f[u] + f[v]) for u in positives for v in negatives]
+        return sum(hinges) / len(hinges)
+
+    return _rows(y, f, row)
+
+
+def _pointwise(y, f, cell):
+    """Per sample, over the known labels: ``cell(truth, score)`` summed, and their count."""
+    y = np.asarray(y, dtype="float64")
+    f = np.asarray(f, dtype="float64")
+    total, count = np.zeros(y.shape[:-1]), np.zeros(y.shape[:-1])
+    for idx in np.ndindex(y.shape[:-1]):
+        positives, negatives = split(y[idx])
+        for j in positives + negatives:
+            total[idx] += cell(j in positives, f[idx][j])
+            count[idx] += 1
+    return total, count
+
+
+def threshold_estimation(y, f):
+    """Li's threshold loss: BCE of ``y`` against ``sigmoid(f - theta)``, mean over known."""
+
+    def cell(true, z):  # -log sigmoid(z) or -log(1 - sigmoid(z)), written stably
+        z = z if true else -z
+        return math.log1p(math.exp(-z)) if z > 0 else -z + math.log1p(math.exp(z))
+
+    total, count = _pointwise(y, f, cell)
+    return total / np.maximum(count, 1)
+
+
+def one_vs_all_hinge(y, f, margin=1.0):
+    """Gong's SVM baseline: ``sum_l max(0, margin - t_l f_l)`` over the known labels."""
+    total, _ = _pointwise(y, f, lambda true, s: max(0.0, margin - (1 if true else -1) * s))
+    return total
+
+
+def label_count(y, logits):
+    """Li's label-count loss from logits: ``-log softmax(logits)[min(max(|P|, 1), n) - 1]``."""
+    y = np.asarray(y, dtype="float64")
+    logits = np.asarray(logits, dtype="float64")
+    out = np.zeros(y.shape[:-1])
+    for idx in np.ndindex(y.shape[:-1]):
+        count = sum(1 for t in y[idx] if t > 0.5)
+        target = min(max(count, 1), logits.shape[-1]) - 1
+        out[idx] = logsumexp(logits[idx]) - logits[idx][target]
+    return out

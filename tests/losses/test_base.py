@@ -39,8 +39,55 @@ CASES = {
         None,
     ),
     "lsep_sampled": (losses.lsep_loss, losses.LSEPLoss, {"num_pairs": 5, "seed": 7}, None),
+    "hinge_rank": (
+        losses.hinge_rank_loss,
+        losses.HingeRankLoss,
+        {"num_negatives": None},
+        ref.hinge_rank,
+    ),
+    "hinge_rank_sampled": (
+        losses.hinge_rank_loss,
+        losses.HingeRankLoss,
+        {"num_negatives": 3, "seed": 7},
+        None,
+    ),
+    "triplet": (losses.triplet_hinge_loss, losses.TripletHingeLoss, {}, ref.triplet),
+    "threshold_estimation": (
+        losses.threshold_estimation_loss,
+        losses.ThresholdEstimationLoss,
+        {},
+        ref.threshold_estimation,
+    ),
+    "one_vs_all_hinge": (
+        losses.one_vs_all_hinge_loss,
+        losses.OneVsAllHingeLoss,
+        {},
+        ref.one_vs_all_hinge,
+    ),
+    # Scores of COUNT_WIDTH label counts (logits), targets of any number of labels.
+    "label_count": (
+        losses.label_count_loss,
+        losses.LabelCountLoss,
+        {"from_logits": True},
+        lambda y, f: ref.label_count(y, f[..., :COUNT_WIDTH]),
+    ),
 }
 EXACT = [name for name, case in CASES.items() if case[3] is not None]
+# The ranking losses: a row with no positive or no negative gives 0, and a shared offset of
+# the scores changes nothing. The others score each known label on its own (the SVM hinge,
+# the threshold loss) or the label count.
+POINTWISE = ("threshold_estimation", "one_vs_all_hinge", "label_count")
+RANKING = [name for name in CASES if name not in POINTWISE]
+COUNT_WIDTH = 4
+
+
+def pred(name, f):
+    """The scores a loss takes: the label-count loss scores COUNT_WIDTH counts."""
+    return f[..., :COUNT_WIDTH] if name == "label_count" else f
+
+
+def width(name, num_labels):
+    return COUNT_WIDTH if name == "label_count" else num_labels
 
 
 def random_batch(rng, batch=8, num_labels=13, integer_scores=False):
@@ -64,8 +111,8 @@ def random_batch(rng, batch=8, num_labels=13, integer_scores=False):
 def test_values_match_reference(name, integer_scores):
     fn, _, kwargs, reference = CASES[name]
     y, f = random_batch(np.random.default_rng(0), integer_scores=integer_scores)
-    np.testing.assert_allclose(to_numpy(fn(y, f, **kwargs)), reference(y, f), rtol=1e-5,
-                               atol=1e-5)
+    np.testing.assert_allclose(to_numpy(fn(y, pred(name, f), **kwargs)), reference(y, f),
+                               rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", EXACT)
@@ -74,7 +121,7 @@ def test_values_on_more_label_axes(name):
     fn, _, kwargs, reference = CASES[name]
     y, f = random_batch(np.random.default_rng(1), batch=12)
     y, f = y.reshape(3, 4, 13), f.reshape(3, 4, 13)
-    out = to_numpy(fn(y, f, **kwargs))
+    out = to_numpy(fn(y, pred(name, f), **kwargs))
     assert out.shape == (3, 4)
     np.testing.assert_allclose(out, reference(y, f), rtol=1e-5, atol=1e-5)
 
@@ -84,7 +131,7 @@ def test_gradient_matches_finite_differences(name):
     fn, _, kwargs, reference = CASES[name]
     rng = np.random.default_rng(2)
     y, _ = random_batch(rng, batch=6, num_labels=7)
-    f = rng.standard_normal((6, 7)).astype("float32")
+    f = rng.standard_normal((6, width(name, 7))).astype("float32")
 
     def total(x):
         return keras.ops.sum(fn(y, x, **kwargs))
@@ -94,7 +141,7 @@ def test_gradient_matches_finite_differences(name):
     np.testing.assert_allclose(grad, expected, rtol=1e-3, atol=1e-3)
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", RANKING)
 def test_rows_without_positive_or_negative_give_zero_and_zero_gradient(name):
     fn, _, kwargs, _ = CASES[name]
     y = np.array([[0, 0, 0, 0], [1, 1, 1, 1], [-1, -1, -1, -1], [1, 1, -1, -1],
@@ -113,6 +160,11 @@ def test_unknown_labels_take_no_part(name):
     y = np.array([[1, 0, -1, 0, 1, -1, 0]], dtype="float32")
     f = rng.standard_normal(y.shape).astype("float32")
     keep = y[0] >= 0
+    if name == "label_count":  # an unknown label is no positive: it counts as a negative
+        f = f[:, :COUNT_WIDTH]
+        np.testing.assert_allclose(to_numpy(fn(y, f, **kwargs)),
+                                   to_numpy(fn(np.maximum(y, 0), f, **kwargs)), rtol=1e-6)
+        return
     with_unknown = to_numpy(fn(y, f, **kwargs))
     f_other = f.copy()
     f_other[0, ~keep] = [50.0, -50.0]
@@ -127,11 +179,13 @@ def test_scores_of_1e4_give_finite_values_and_gradients(name):
     rng = np.random.default_rng(5)
     y, _ = random_batch(rng, batch=6, num_labels=9)
     f = (1e4 * rng.choice([-1.0, 1.0], size=y.shape) + rng.standard_normal(y.shape))
-    f = f.astype("float32")
+    f = pred(name, f.astype("float32"))
     value, grad = value_and_gradient(lambda x: keras.ops.sum(fn(y, x, **kwargs)), f)
     assert np.isfinite(value) and np.all(np.isfinite(grad))
     if reference is not None and name != "bpmll":  # BP-MLL's exact value is e^20000
         np.testing.assert_allclose(to_numpy(fn(y, f, **kwargs)), reference(y, f), rtol=1e-5)
+    if name not in RANKING and name != "label_count":
+        return  # a pointwise loss depends on the scores themselves, not their differences
     # A shared offset changes nothing, up to float32 rounding of the shifted scores
     # themselves (their spacing near 2e4 is 0.002).
     shifted = f + 1e4
@@ -144,6 +198,7 @@ def test_scores_of_1e4_give_finite_values_and_gradients(name):
 def test_half_precision_inputs(name, dtype):
     fn, _, kwargs, reference = CASES[name]
     y, f = random_batch(np.random.default_rng(6), batch=6, num_labels=9)
+    f = pred(name, f)
     f_half = keras.ops.cast(f, dtype)
     out = fn(y, f_half, **kwargs)
     assert keras.backend.standardize_dtype(out.dtype) == "float32"
@@ -158,6 +213,7 @@ def test_half_precision_inputs(name, dtype):
 def test_class_reduction_and_sample_weight(name):
     fn, cls, kwargs, reference = CASES[name]
     y, f = random_batch(np.random.default_rng(7))
+    f = pred(name, f)
     weights = np.linspace(0.0, 2.0, len(y)).astype("float32")
     per_sample = reference(y, f)
     loss = cls(**kwargs)
@@ -202,21 +258,21 @@ def _toy_model(num_labels, seed=0):
 def test_compile_and_fit_learns(name):
     _, cls, kwargs, _ = CASES[name]
     x, y = _toy_problem()
-    model = _toy_model(y.shape[1])
+    model = _toy_model(width(name, y.shape[1]))
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss=cls(**kwargs))
     history = model.fit(x, y, batch_size=32, epochs=6, verbose=0).history["loss"]
     assert np.all(np.isfinite(history))
-    assert history[-1] < 0.7 * history[0]
+    # The label count is a coarse function of the features: it falls, less far.
+    assert history[-1] < (0.9 if name == "label_count" else 0.7) * history[0]
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
-@pytest.mark.parametrize("name", ["pairwise", "warp_exact", "warp_sampled", "lsep", "bpmll",
-                                  "softmax"])
+@pytest.mark.parametrize("name", list(CASES))
 def test_fit_under_mixed_precision(name, policy):
     _, cls, kwargs, _ = CASES[name]
     keras.config.set_dtype_policy(policy)
     x, y = _toy_problem()
-    model = _toy_model(y.shape[1])
+    model = _toy_model(width(name, y.shape[1]))
     assert keras.backend.standardize_dtype(model.outputs[0].dtype) != "float32"
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss=cls(**kwargs))
     history = model.fit(x, y, batch_size=32, epochs=2, verbose=0).history["loss"]
@@ -227,7 +283,7 @@ def test_fit_under_mixed_precision(name, policy):
 def test_keras_file_round_trip(name, tmp_path):
     _, cls, kwargs, _ = CASES[name]
     x, y = _toy_problem(n=64)
-    model = _toy_model(y.shape[1])
+    model = _toy_model(width(name, y.shape[1]))
     model.compile(optimizer="adam", loss=cls(**kwargs))
     model.fit(x, y, epochs=1, verbose=0)
     path = tmp_path / "model.keras"
@@ -239,7 +295,7 @@ def test_keras_file_round_trip(name, tmp_path):
                                to_numpy(model.predict(x, verbose=0)), rtol=1e-6)
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", [name for name in CASES if name != "label_count"])
 def test_shape_mismatch_is_a_clear_error(name):
     fn, _, kwargs, _ = CASES[name]
     with pytest.raises(ValueError, match=r"y_true.shape=\(2, 3\), y_pred.shape=\(2, 4\)"):
@@ -293,3 +349,27 @@ def test_take_rows_matches_take_along_axis():
     x = rng.standard_normal((2, 3, 7)).astype("float32")
     idx = rng.integers(0, 7, size=(2, 3, 5))
     np.testing.assert_array_equal(to_numpy(take_rows(x, idx)), np.take_along_axis(x, idx, -1))
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_keras_masks_leave_out_the_masked_samples(name):
+    """A ``Masking`` layer's mask reaches the loss: masked time steps take no part, and the
+    loss is the mean of the reference over the unmasked ones."""
+    rng = np.random.default_rng(13)
+    batch, steps, num_labels = 4, 5, 7
+    y = np.stack([random_batch(rng, batch=steps, num_labels=num_labels)[0]
+                  for _ in range(batch)])
+    x = rng.standard_normal((batch, steps, 5)).astype("float32")
+    masked = rng.random((batch, steps)) < 0.4
+    masked[0] = [True, False, False, True, False]
+    x[masked] = 0.0
+    _, cls, kwargs, reference = CASES[name]
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((steps, 5))
+    scores = keras.layers.Dense(width(name, num_labels))(keras.layers.Masking(0.0)(inputs))
+    model = keras.Model(inputs, scores)
+    model.compile(loss=cls(**kwargs))
+    f = to_numpy(model.predict(x, verbose=0))
+    expected = reference(y, f)[~masked].mean()
+    got = model.evaluate(x, y, batch_size=batch, verbose=0)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
