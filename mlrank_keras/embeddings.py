@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from mlrank_keras.extras import require
+from mlrank_keras.labels import numpy_label_masks
 from mlrank_keras.validation import optional_positive_int
 
 FORMATS = ("word2vec", "word2vec-binary", "glove", "fasttext")
@@ -162,7 +163,7 @@ def cooccurrence_label_vectors(y_train, dim=50, window=None, epochs=50, seed=0):
     y_train = np.asarray(y_train)
     if y_train.ndim != 2:
         raise ValueError(f"`y_train` must be (n, L). Received: shape {y_train.shape}")
-    sentences = [[str(j) for j in np.flatnonzero(row > 0.5)] for row in y_train]
+    sentences = [[str(j) for j in np.flatnonzero(numpy_label_masks(row)[0])] for row in y_train]
     sentences = [s for s in sentences if s]
     if not sentences:
         raise ValueError("`y_train` has no positive label: nothing to learn from.")

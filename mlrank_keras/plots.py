@@ -10,6 +10,7 @@ display is needed) and, with ``path=``, also saves it as a PNG.
 import numpy as np
 
 from mlrank_keras.extras import require
+from mlrank_keras.labels import numpy_label_masks
 from mlrank_keras.metrics.report import per_class_scores
 from mlrank_keras.validation import positive_int
 
@@ -43,10 +44,12 @@ def _check(y_true, models):
 def _label_order(y_true, train_labels):
     """Label indices by decreasing frequency (training frequency when given), and the counts."""
     if train_labels is None:
-        counts = (y_true > 0.5).sum(axis=0)
+        counts = numpy_label_masks(y_true)[0].sum(axis=0)
     else:
         train_labels = np.asarray(train_labels, dtype="float64")
-        counts = train_labels if train_labels.ndim == 1 else (train_labels > 0.5).sum(axis=0)
+        counts = train_labels
+        if train_labels.ndim != 1:
+            counts = numpy_label_masks(train_labels)[0].sum(axis=0)
         if counts.shape != y_true.shape[1:]:
             raise ValueError(
                 f"`train_labels` must be (n_train, {y_true.shape[1]}) multi-hot labels or "
@@ -161,8 +164,8 @@ def precision_recall_points(y_true, y_score, average="micro"):
 
 
 def _curve(truth, score):
-    known = truth >= 0
-    truth, score = truth[known] > 0.5, score[known]
+    positive, known = numpy_label_masks(truth)
+    truth, score = positive[known], score[known]
     order = np.argsort(-score, kind="stable")
     truth, score = truth[order], score[order]
     last_of_tie = np.r_[score[1:] != score[:-1], True]

@@ -3,6 +3,7 @@
 import numpy as np
 from keras import ops
 
+from mlrank_keras.labels import numpy_label_masks
 from mlrank_keras.validation import positive_int
 
 
@@ -65,7 +66,7 @@ class KNNTagTransfer:
             raise ValueError("`features` must be finite; found NaN or infinite values.")
         self.features = ops.convert_to_tensor(features)
         self.squared_norms = ops.sum(ops.square(self.features), axis=-1)
-        self.labels = ops.convert_to_tensor((labels > 0.5).astype("float32"))
+        self.labels = ops.convert_to_tensor(numpy_label_masks(labels)[0].astype("float32"))
         return self
 
     def _check_fitted(self, queries):

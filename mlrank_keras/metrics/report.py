@@ -3,6 +3,7 @@
 import numpy as np
 from keras import ops
 
+from mlrank_keras.labels import numpy_label_masks
 from mlrank_keras.metrics import annotation
 from mlrank_keras.metrics.annotation import PerLabelCountMetric
 from mlrank_keras.metrics.exact_match import ExactMatch
@@ -145,7 +146,7 @@ def upper_bound_labels(y_true, k=3, seed=0):
     rng = np.random.default_rng(seed)
     # A uniform random key per cell, with 2 added to the true labels: the k largest keys
     # are k true labels at random, or all of them and random others after.
-    keys = rng.random(y_true.shape) + 2.0 * (y_true > 0.5)
+    keys = rng.random(y_true.shape) + 2.0 * numpy_label_masks(y_true)[0]
     chosen = np.argpartition(-keys, k - 1, axis=1)[:, :k]
     labels = np.zeros(y_true.shape, dtype="int32")
     np.put_along_axis(labels, chosen, 1, axis=1)
