@@ -10,11 +10,17 @@ and the figures (``[plots]``: matplotlib); ``[all]`` brings all three.
 import importlib
 
 EXTRAS = {
-    "tensorflow": "data,tensorflow-cpu",
+    "tensorflow": "data,tensorflow-cpu",  # or data,tensorflow
     "tensorflow_datasets": "data",
     "PIL": "data",
     "gensim": "embeddings",
     "matplotlib": "plots",
+}
+
+_ALTERNATIVES = {
+    "data,tensorflow-cpu": ' (or "mlrank-keras[data,tensorflow]")',
+    "embeddings": ' (or "mlrank-keras[all]")',
+    "plots": ' (or "mlrank-keras[all]")',
 }
 
 
@@ -26,5 +32,5 @@ def require(module, feature):
         extra = EXTRAS[module.split(".")[0]]
         raise ImportError(
             f"{feature} needs `{module.split('.')[0]}`, which is not installed. Install it "
-            f"with: pip install \"mlrank-keras[{extra}]\" (or \"mlrank-keras[all]\")."
+            f"with: pip install \"mlrank-keras[{extra}]\"{_ALTERNATIVES.get(extra, '')}."
         ) from error

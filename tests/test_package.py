@@ -133,3 +133,61 @@ def test_the_readme_quickstart_uses_only_public_names():
                     assert not part.startswith("_"), chain
                     assert part in getattr(obj, "__all__", dir(obj)), f"mk.{'.'.join(chain)}"
                     obj = getattr(obj, part)
+
+
+def _public_callables():
+    seen = set()
+    for package in (mlrank_keras, mlrank_keras.losses, mlrank_keras.metrics,
+                    mlrank_keras.models, mlrank_keras.layers, mlrank_keras.baselines):
+        for name in package.__all__:
+            obj = getattr(package, name)
+            if callable(obj) and id(obj) not in seen:
+                seen.add(id(obj))
+                yield f"{package.__name__}.{name}", obj
+
+
+def _documented_defaults(doc):
+    """``{argument: literal}`` for each ``name: ... Defaults to X.`` entry of ``doc``."""
+    import re
+
+    found = {}
+    entries = re.split(r"\n\s+(?=\w+(?:, \w+)*: )", doc or "")
+    for entry in entries:
+        match = re.match(r"(\w+): (.*)", entry, re.S)
+        if not match:
+            continue
+        text = " ".join(match.group(2).split())
+        default = re.search(r"Defaults to ``?([^`\s]+?)``?[.,)]", text)
+        if default:
+            try:
+                found[match.group(1)] = ast.literal_eval(default.group(1))
+            except (ValueError, SyntaxError):
+                pass  # e.g. ``keras.backend.floatx()``: not a literal
+    return found
+
+
+@pytest.mark.parametrize("name", [name for name, _ in _public_callables()])
+def test_documented_defaults_equal_the_code_defaults(name):
+    import inspect
+
+    obj = dict(_public_callables())[name]
+    target = obj.__init__ if inspect.isclass(obj) else obj
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return
+    doc = (obj.__doc__ or "") + (target.__doc__ or "" if inspect.isclass(obj) else "")
+    for argument, documented in _documented_defaults(doc).items():
+        if argument in signature.parameters:
+            actual = signature.parameters[argument].default
+            assert actual == documented, f"{name}({argument}): {actual!r}, doc {documented!r}"
+
+
+def test_one_rank_estimate_default_for_warp_everywhere():
+    import inspect
+
+    from mlrank_keras import losses, models
+
+    for fn in (losses.WARPLoss, losses.warp_loss, models.build_warp_alexnet, models.build_wsabie):
+        default = inspect.signature(fn).parameters["rank_estimate"].default
+        assert default == "exact", fn.__name__
