@@ -53,6 +53,21 @@ def standardize_inputs(y_true, y_pred, sample_weight, dtype):
     return y_true, scores, weights
 
 
+def metric_inputs(metric, y_true, y_pred, sample_weight):
+    """:func:`standardize_inputs` for a metric whose state is per label: builds the state on
+    the first batch (``metric._build_for(num_labels)``) and refuses a batch of another width."""
+    y_true, scores, weights = standardize_inputs(y_true, y_pred, sample_weight, metric.dtype)
+    num_labels = scores.shape[-1]
+    if metric.num_labels is None:
+        metric._build_for(num_labels)
+    elif num_labels != metric.num_labels:
+        raise ValueError(
+            f"{type(metric).__name__} was built for {metric.num_labels} labels but "
+            f"`y_pred` has {num_labels}. Received: y_pred.shape={tuple(scores.shape)}"
+        )
+    return y_true, scores, weights
+
+
 def safe_divide(numerator, denominator):
     """``numerator / denominator``, with 0 where the denominator is 0."""
     positive = denominator > 0
@@ -98,15 +113,7 @@ class DecisionMetric(keras.metrics.Metric):
         Returns float ``(predicted, true, known, weights)``: three ``(n, L)`` 0/1 masks and
         ``(n,)`` sample weights.
         """
-        y_true, scores, weights = standardize_inputs(y_true, y_pred, sample_weight, self.dtype)
-        num_labels = scores.shape[-1]
-        if self.num_labels is None:
-            self._build_for(num_labels)
-        elif num_labels != self.num_labels:
-            raise ValueError(
-                f"{type(self).__name__} was built for {self.num_labels} labels but "
-                f"`y_pred` has {num_labels}. Received: y_pred.shape={tuple(scores.shape)}"
-            )
+        y_true, scores, weights = metric_inputs(self, y_true, y_pred, sample_weight)
         predicted = decide(scores, k=self.k, threshold=self.threshold)
         true, known = label_masks(y_true)
         as_float = lambda mask: ops.cast(mask, self.dtype)  # noqa: E731

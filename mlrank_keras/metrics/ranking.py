@@ -6,7 +6,7 @@ import keras
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.metrics.base import label_masks, num_labels_argument, standardize_inputs
+from mlrank_keras.metrics.base import label_masks, metric_inputs, num_labels_argument
 from mlrank_keras.validation import int_in_range
 
 
@@ -102,15 +102,8 @@ class MeanAveragePrecision(keras.metrics.Metric):
         )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, scores, weights = standardize_inputs(y_true, y_pred, sample_weight, self.dtype)
+        y_true, scores, weights = metric_inputs(self, y_true, y_pred, sample_weight)
         num_labels = scores.shape[-1]
-        if self.num_labels is None:
-            self._build_for(num_labels)
-        elif num_labels != self.num_labels:
-            raise ValueError(
-                f"{type(self).__name__} was built for {self.num_labels} labels but "
-                f"`y_pred` has {num_labels}. Received: y_pred.shape={tuple(scores.shape)}"
-            )
         if self.from_logits:
             unit = 0.5 + ops.arctan(scores) / math.pi
         else:
