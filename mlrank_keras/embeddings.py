@@ -7,6 +7,7 @@ hand, learn label vectors from the labels' co-occurrence in the training set wit
 ``Word2Vec``.
 """
 
+import json
 import os
 import re
 
@@ -19,7 +20,7 @@ from mlrank_keras.validation import optional_positive_int
 FORMATS = ("word2vec", "word2vec-binary", "glove", "fasttext")
 
 
-def load_vectors(path, format="word2vec", limit=None):
+def load_vectors(path, format="word2vec", limit=None, unicode_errors="strict"):
     """Loads pretrained word vectors as a gensim ``KeyedVectors``.
 
     Args:
@@ -28,6 +29,13 @@ def load_vectors(path, format="word2vec", limit=None):
             ``.bin``), ``"glove"`` (text without header) or ``"fasttext"`` (a ``.vec`` text
             file, word2vec's text format).
         limit: read only the first ``limit`` words (the most frequent, in these files).
+        unicode_errors: what to do with words that are not valid UTF-8, as for
+            ``bytes.decode``: ``"strict"`` (an error naming the file), ``"replace"`` or
+            ``"ignore"``.
+
+    A text file whose header promises another number of words than it holds, or a
+    word2vec file (with its ``count dim`` header) read as ``"glove"``, is a ``ValueError``
+    that says so.
 
     Example:
     >>> from gensim.test.utils import datapath
@@ -40,14 +48,54 @@ def load_vectors(path, format="word2vec", limit=None):
     if format not in FORMATS:
         raise ValueError(f"`format` must be one of {FORMATS}. Received: format={format!r}")
     limit = optional_positive_int(limit, "limit", "all words")
+    if unicode_errors not in ("strict", "replace", "ignore"):
+        raise ValueError(
+            "`unicode_errors` must be one of ('strict', 'replace', 'ignore'). "
+            f"Received: unicode_errors={unicode_errors!r}"
+        )
     if not os.path.isfile(path):
         raise ValueError(f"`path` must be an existing file. Received: path={path!r}")
-    return KeyedVectors.load_word2vec_format(
-        os.fspath(path),
-        binary=format == "word2vec-binary",
-        no_header=format == "glove",
-        limit=limit,
-    )
+    if format != "word2vec-binary":
+        _check_text_header(path, format, limit)
+    try:
+        return KeyedVectors.load_word2vec_format(
+            os.fspath(path),
+            binary=format == "word2vec-binary",
+            no_header=format == "glove",
+            limit=limit,
+            unicode_errors=unicode_errors,
+        )
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path!r} holds a word that is not valid UTF-8 ({error.reason} at byte "
+            f"{error.start}). Pass unicode_errors='replace' or 'ignore' to read it anyway."
+        ) from error
+
+
+def _check_text_header(path, format, limit):
+    """A text vectors file's first line against ``format``, and its word count."""
+    with open(path, "rb") as file:
+        first = file.readline().split()
+        rest = sum(1 for line in file if line.strip())
+    header = len(first) == 2 and all(token.isdigit() for token in first)
+    if format == "glove":
+        if header:
+            raise ValueError(
+                f"{path!r} starts with a word2vec header ({first[0].decode()} words of "
+                f"{first[1].decode()} dimensions): read it with format='word2vec'."
+            )
+        return
+    if not header:
+        raise ValueError(
+            f"{path!r} has no word2vec header line (`count dim`); a GloVe file has none: "
+            "read it with format='glove'."
+        )
+    promised = int(first[0])
+    if rest != promised and (limit is None or limit > min(rest, promised)):
+        raise ValueError(
+            f"{path!r}'s header promises {promised} words but the file holds {rest} vector "
+            "lines: the file is truncated or its header is wrong."
+        )
 
 
 def _words(label):
@@ -120,18 +168,39 @@ def label_vectors(labels, vectors, missing="raise", seed=0):
 def cached_label_vectors(path, labels, vectors_path, format="word2vec", limit=None, **kwargs):
     """:func:`label_vectors` of a vectors file, cached as ``.npy`` at ``path``.
 
-    The cache is read when it exists and holds one row per label; otherwise the vectors
-    file is loaded, the matrix computed and saved. Other arguments as for
-    :func:`load_vectors` and :func:`label_vectors`.
+    Beside the cache, ``path + ".json"`` records what it was computed from: the labels in
+    order, the vectors file (its absolute path, size and modification time), ``format``,
+    ``limit`` and the other arguments. The cache is used only when all of them match;
+    otherwise (labels reordered or renamed, another file, another option) the matrix is
+    computed again and both files rewritten. Other arguments as for :func:`load_vectors`
+    and :func:`label_vectors`.
     """
-    labels = list(labels)
-    if os.path.isfile(path):
+    labels = [str(label) for label in labels]
+    stat = os.stat(vectors_path) if os.path.isfile(vectors_path) else None
+    key = {
+        "labels": labels,
+        "vectors_path": os.path.abspath(vectors_path),
+        "vectors_size": stat.st_size if stat else None,
+        "vectors_mtime_ns": stat.st_mtime_ns if stat else None,
+        "format": format,
+        "limit": limit,
+        "options": {name: repr(value) for name, value in sorted(kwargs.items())},
+    }
+    record = f"{path}.json"
+    if os.path.isfile(path) and os.path.isfile(record):
+        with open(record) as file:
+            try:
+                same = json.load(file) == key
+            except ValueError:
+                same = False
         cached = np.load(path)
-        if cached.ndim == 2 and len(cached) == len(labels):
+        if same and cached.ndim == 2 and len(cached) == len(labels):
             return cached.astype("float32")
     matrix = label_vectors(labels, load_vectors(vectors_path, format, limit), **kwargs)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     np.save(path, matrix)
+    with open(record, "w") as file:
+        json.dump(key, file, indent=1)
     return matrix
 
 

@@ -142,3 +142,45 @@ def test_shipped_glove_vectors_equal_glove_rows():
         (table[row["potted"]] + table[row["plant"]]) / 2,
         rtol=1e-5,
     )
+
+
+def test_a_reordered_label_list_does_not_get_the_cached_rows(tmp_path):
+    """Issue 14, item 4: the cache held the rows of ["dog", "cat"] for ["cat", "dog"]."""
+    cache = tmp_path / "labels.npy"
+    table = read_text_vectors(REAL)
+    embeddings.cached_label_vectors(cache, ["dog", "cat"], REAL)
+    swapped = embeddings.cached_label_vectors(cache, ["cat", "dog"], REAL)
+    np.testing.assert_allclose(swapped[0], table["cat"], rtol=1e-6)
+    np.testing.assert_allclose(swapped[1], table["dog"], rtol=1e-6)
+    # Another option is another key too.
+    np.save(cache, np.full((2, 300), 7.0, "float32"))
+    filled = embeddings.cached_label_vectors(cache, ["cat", "dog"], REAL, missing="zeros")
+    np.testing.assert_allclose(filled[0], table["cat"], rtol=1e-6)
+
+
+def _text_file(path, words, table, header):
+    lines = [f"{w} {' '.join(map(str, table[w]))}\n" for w in words]
+    path.write_bytes(((header + "\n") if header else "").encode() + "".join(lines).encode())
+    return path
+
+
+def test_bad_vector_files_are_clear_errors(tmp_path):
+    """Issue 14, item 16: non-UTF-8 words, a header that lies, word2vec read as GloVe."""
+    table = read_text_vectors(REAL)
+    words = ["dog", "cat", "fish", "apple", "orange"]
+    lying = _text_file(tmp_path / "lying.txt", words, table, "2 300")
+    with pytest.raises(ValueError, match="promises 2 words but the file holds 5"):
+        embeddings.load_vectors(lying)
+    assert len(embeddings.load_vectors(lying, limit=2)) == 2  # asked for: fine
+    word2vec = _text_file(tmp_path / "w2v.txt", words, table, "5 300")
+    with pytest.raises(ValueError, match="word2vec header.*format='word2vec'"):
+        embeddings.load_vectors(word2vec, format="glove")
+    with pytest.raises(ValueError, match="format='glove'"):
+        embeddings.load_vectors(_text_file(tmp_path / "glove.txt", words, table, None))
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"1 3\ncaf\xe9 0.1 0.2 0.3\n")
+    with pytest.raises(ValueError, match="not valid UTF-8.*unicode_errors"):
+        embeddings.load_vectors(latin)
+    assert len(embeddings.load_vectors(latin, unicode_errors="replace")) == 1
+    with pytest.raises(ValueError, match="unicode_errors='loose'"):
+        embeddings.load_vectors(latin, unicode_errors="loose")
