@@ -46,14 +46,20 @@ def numpy_label_masks(y_true):
     return y_true > POSITIVE_ABOVE, y_true >= 0
 
 
-def check_same_shape(y_true, y_pred):
-    """Raises a clear error unless the two tensors' (static) shapes agree, rank >= 1."""
+def check_same_rank(y_true, y_pred):
+    """Raises a clear error unless the two tensors have the same rank, at least 1."""
     true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
     if len(true_shape) != len(pred_shape) or len(pred_shape) < 1:
         raise ValueError(
             "`y_true` and `y_pred` must have the same rank (at least 1, labels on the last "
             f"axis). Received: y_true.shape={true_shape}, y_pred.shape={pred_shape}"
         )
+
+
+def check_same_shape(y_true, y_pred):
+    """Raises a clear error unless the two tensors' (static) shapes agree, rank >= 1."""
+    check_same_rank(y_true, y_pred)
+    true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
     for a, b in zip(true_shape, pred_shape, strict=True):
         if a is not None and b is not None and a != b:
             raise ValueError(

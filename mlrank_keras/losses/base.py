@@ -5,8 +5,12 @@ checks are :mod:`mlrank_keras.validation`; the numeric kernels :mod:`.kernels`, 
 engine :mod:`.sorting` and the sampled losses' seeds :mod:`.seeds`.
 """
 
-import keras
+import functools
 
+import keras
+from keras import ops
+
+from mlrank_keras.labels import check_same_rank, compute_dtype
 from mlrank_keras.validation import seed_argument
 
 
@@ -43,3 +47,31 @@ class MultilabelLoss(keras.losses.Loss):
         config["dtype"] = self.dtype
         config.update(self.fn_kwargs)
         return config
+
+
+def per_sample(fn):
+    """Makes a plain loss function ``fn(y_true, y_pred, **kwargs)`` take any rank and any
+    number of rows.
+
+    Labels (and scores) are on the last axis; every leading axis is a per-sample axis, and
+    the result has the shape ``y_pred.shape[:-1]`` (a scalar for rank-1 inputs). ``fn``
+    itself sees ``(rows, labels)`` tensors. A batch with no rows (a static 0 in the leading
+    shape) gives an empty result of the compute dtype without calling ``fn``.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(y_true, y_pred, *args, **kwargs):
+        y_pred = ops.convert_to_tensor(y_pred)
+        y_true = ops.convert_to_tensor(y_true)
+        check_same_rank(y_true, y_pred)
+        leading = tuple(y_pred.shape[:-1])
+        if any(size == 0 for size in leading):
+            return ops.zeros(leading, dtype=compute_dtype(y_pred))
+        if len(leading) == 1:
+            return fn(y_true, y_pred, *args, **kwargs)
+        out_shape = ops.shape(y_pred)[:-1]
+        true_rows = ops.reshape(y_true, (-1, ops.shape(y_true)[-1]))
+        pred_rows = ops.reshape(y_pred, (-1, ops.shape(y_pred)[-1]))
+        return ops.reshape(fn(true_rows, pred_rows, *args, **kwargs), out_shape)
+
+    return wrapper

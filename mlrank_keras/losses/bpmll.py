@@ -6,7 +6,7 @@ from keras import ops
 
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
-from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.base import MultilabelLoss, per_sample
 from mlrank_keras.losses.kernels import masked_logsumexp, rankable
 
 # Above this exponent the loss continues linearly, so values and gradients stay finite
@@ -15,6 +15,7 @@ EXPONENT_CAP = 50.0
 
 
 @register
+@per_sample
 def bpmll_loss(y_true, y_pred):
     """``1 / (|P| |N|) * sum_{u in P, v in N} exp(f_v - f_u)`` per sample.
 

@@ -4,10 +4,11 @@ from keras import ops
 
 from mlrank_keras.api import register
 from mlrank_keras.labels import compute_dtype, label_masks, prepare_inputs
-from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.base import MultilabelLoss, per_sample
 
 
 @register
+@per_sample
 def label_count_loss(y_true, y_pred, from_logits=False):
     """Cross-entropy of the predicted label count (Li's label-count estimation).
 
@@ -62,6 +63,7 @@ class LabelCountLoss(MultilabelLoss):
 
 
 @register
+@per_sample
 def threshold_estimation_loss(y_true, y_pred):
     """Binary cross-entropy of ``y`` against ``sigmoid(f - theta)`` (Li's threshold loss).
 

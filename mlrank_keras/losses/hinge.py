@@ -4,11 +4,12 @@ from keras import ops
 
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
-from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.base import MultilabelLoss, per_sample
 from mlrank_keras.validation import margin_argument
 
 
 @register
+@per_sample
 def one_vs_all_hinge_loss(y_true, y_pred, margin=1.0):
     """``sum_l max(0, margin - t_l f_l)`` per sample, with ``t_l = +1`` (true) or ``-1``.
 

@@ -5,7 +5,7 @@ from keras import ops
 
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
-from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.base import MultilabelLoss, per_sample
 from mlrank_keras.losses.kernels import rankable
 from mlrank_keras.losses.seeds import step_seed
 from mlrank_keras.validation import margin_argument, optional_positive_int, seed_argument
@@ -16,6 +16,7 @@ def _num_negatives_argument(num_negatives):
 
 
 @register
+@per_sample
 def hinge_rank_loss(y_true, y_pred, num_negatives=40, margin=1.0, seed=None):
     """``sum_j max(0, m + mean_i d(p_i) - d(n_j))`` per sample, on scores ``f = -d``.
 

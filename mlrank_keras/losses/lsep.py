@@ -5,7 +5,7 @@ from keras import ops
 
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
-from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.base import MultilabelLoss, per_sample
 from mlrank_keras.losses.kernels import (
     masked_logsumexp,
     num_labels_of,
@@ -40,6 +40,7 @@ def _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed):
 
 
 @register
+@per_sample
 def lsep_loss(y_true, y_pred, num_pairs=None, seed=None):
     """``log(1 + sum_{(u, v)} exp(f_v - f_u))`` per sample, over positive-negative pairs.
 

@@ -4,12 +4,13 @@ from keras import ops
 
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
-from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.base import MultilabelLoss, per_sample
 from mlrank_keras.losses.sorting import weighted_violations
 from mlrank_keras.validation import margin_argument
 
 
 @register
+@per_sample
 def pairwise_hinge_loss(y_true, y_pred, margin=1.0):
     """``sum_{u in P} sum_{v in N} max(0, margin - f_u + f_v)`` per sample.
 

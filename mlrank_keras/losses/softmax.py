@@ -4,11 +4,12 @@ from keras import ops
 
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
-from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.base import MultilabelLoss, per_sample
 from mlrank_keras.losses.kernels import center_scores, masked_logsumexp, rankable
 
 
 @register
+@per_sample
 def multilabel_softmax_loss(y_true, y_pred):
     """Cross-entropy of ``softmax(f)`` against the target ``q = y / sum(y)``.
 

@@ -1,25 +1,34 @@
 """The sort engine of the pairwise hinge and exact WARP: one ``top_k`` per row on exact
 integer codes of the scores, then prefix sums."""
 
+import keras
 from keras import ops
 
 from mlrank_keras.losses.kernels import center_scores, num_labels_of, take_rows
 
+_CODES = {  # keys' float dtype -> (code dtype, magnitude mask = the largest code)
+    "float32": ("int32", 2**31 - 1),
+    "float64": ("int64", 2**63 - 1),
+}
+
 
 def sort_codes(keys, pos, neg):
-    """Exact int32 sort codes for non-positive float32 keys, positives first at ties.
+    """Exact integer sort codes for non-positive float keys, positives first at ties.
 
     After centering every key is ``<= 0``, so ordering by decreasing value is ordering by
-    increasing magnitude, and a float32 magnitude is 31 bits of its bit pattern. The code
-    ``(magnitude - 2**30) * 2 + is_negative`` therefore orders by decreasing key, with a
-    positive's threshold before a negative's equal score (the strict hinge), and never
-    overflows int32. Unknown labels get the largest code.
+    increasing magnitude, and a float magnitude is all but the sign bit of its bit pattern
+    (31 bits of a float32, 63 of a float64). The code ``(magnitude - 2**(bits - 2)) * 2 +
+    is_negative`` therefore orders by decreasing key, with a positive's threshold before a
+    negative's equal score (the strict hinge), and never overflows (int32 codes for float32
+    keys, int64 codes for float64 keys). Unknown labels get the largest code.
     """
-    magnitude = ops.bitwise_and(ops.view(keys, "int32"), 0x7FFFFFFF)
+    dtype, largest = _CODES[keras.backend.standardize_dtype(keys.dtype)]
+    bits = 32 if dtype == "int32" else 64
+    magnitude = ops.bitwise_and(ops.view(keys, dtype), largest)
     known = (pos + neg) > 0
-    magnitude = ops.where(known, magnitude, 0x7FFFFFFF)
-    is_negative = ops.cast(ops.logical_or(neg > 0, ~known), "int32")
-    return (magnitude - 2**30) * 2 + is_negative
+    magnitude = ops.where(known, magnitude, ops.cast(largest, dtype))
+    is_negative = ops.cast(ops.logical_or(neg > 0, ~known), dtype)
+    return (magnitude - 2 ** (bits - 2)) * 2 + is_negative
 
 
 def weighted_violations(scores, pos, neg, margin, rank_weight):
@@ -40,7 +49,7 @@ def weighted_violations(scores, pos, neg, margin, rank_weight):
     codes = sort_codes(ops.stop_gradient(keys), pos, neg)
     negated, order = ops.top_k(-1 - codes, k=num_labels_of(scores), sorted=True)
     codes_sorted = -1 - negated
-    unknown = codes_sorted == 2**31 - 1
+    unknown = codes_sorted == _CODES[keras.backend.standardize_dtype(keys.dtype)][1]
     is_neg_bit = ops.bitwise_and(codes_sorted, 1) == 1
     is_pos = ops.cast(ops.logical_and(~is_neg_bit, ~unknown), scores.dtype)
     is_neg = ops.cast(ops.logical_and(is_neg_bit, ~unknown), scores.dtype)

@@ -26,7 +26,7 @@ from keras import ops
 
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
-from mlrank_keras.losses.base import MultilabelLoss
+from mlrank_keras.losses.base import MultilabelLoss, per_sample
 from mlrank_keras.losses.kernels import (
     harmonic_numbers,
     num_labels_of,
@@ -74,6 +74,7 @@ def _sampled_warp(scores, pos, neg, margin, harmonic, seed):
 
 
 @register
+@per_sample
 def warp_loss(y_true, y_pred, margin=1.0, rank_estimate="exact", seed=None):
     """WARP loss per sample, exact or with the paper's sampled rank estimate.
 

@@ -373,3 +373,40 @@ def test_keras_masks_leave_out_the_masked_samples(name):
     expected = reference(y, f)[~masked].mean()
     got = model.evaluate(x, y, batch_size=batch, verbose=0)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_batch_of_no_rows_gives_an_empty_result(name):
+    """Issue 14, item 7: 0 rows crashed with internal messages on every backend."""
+    fn, cls, kwargs, _ = CASES[name]
+    y = np.zeros((0, 5), "float32")
+    f = pred(name, np.zeros((0, 5), "float32"))
+    out = to_numpy(fn(y, f, **kwargs))
+    assert out.shape == (0,)
+    # Keras's own reduction hands an empty batch back as it is.
+    assert np.isfinite(to_numpy(cls(reduction="sum", **kwargs)(y, f))).all()
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_float64_scores(name):
+    """Issue 14, item 8: float64 crashed the sort-based losses on TensorFlow and PyTorch."""
+    fn, _, kwargs, reference = CASES[name]
+    y, f = random_batch(np.random.default_rng(14))
+    f = pred(name, f.astype("float64"))
+    np.testing.assert_allclose(to_numpy(fn(y, f, **kwargs)), reference(y, f), rtol=1e-5,
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_rank_1_and_rank_3_inputs_are_rows(name):
+    """Issue 14, item 10: sampled WARP and LSEP refused rank-1 and rank-3 inputs."""
+    fn, _, kwargs, _ = CASES[name]
+    y, f = random_batch(np.random.default_rng(15), batch=6)
+    f = pred(name, f)
+    rows = to_numpy(fn(y, f, **kwargs))
+    one = to_numpy(fn(y[4], f[4], **kwargs))
+    assert one.shape == ()
+    np.testing.assert_allclose(one, to_numpy(fn(y[4:5], f[4:5], **kwargs))[0], rtol=1e-6)
+    three = to_numpy(fn(y.reshape(2, 3, -1), f.reshape(2, 3, -1), **kwargs))
+    assert three.shape == (2, 3)
+    np.testing.assert_allclose(three.reshape(-1), rows, rtol=1e-6, atol=1e-7)
