@@ -5,6 +5,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BACKENDS ?= tensorflow jax torch
 PYTEST_ARGS ?=
+# Test processes per backend (pytest-xdist): JAX compiles on one core, so two halve its time.
+JOBS ?= auto
 DEMO_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
@@ -29,11 +31,11 @@ demo: install
 test: install lint
 	@set -e; for b in $(BACKENDS); do \
 	  echo "=== pytest, KERAS_BACKEND=$$b ==="; \
-	  KERAS_BACKEND=$$b $(PY) -m pytest -q $(PYTEST_ARGS); \
+	  KERAS_BACKEND=$$b $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS); \
 	done
 
 test-%: install
-	KERAS_BACKEND=$* $(PY) -m pytest -q $(PYTEST_ARGS)
+	KERAS_BACKEND=$* $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

@@ -52,3 +52,13 @@ def finite_difference(fn, x, eps=1e-5):
         step[idx] = eps
         grad[idx] = (fn(x + step) - fn(x - step)) / (2 * eps)
     return grad
+
+
+def only_on(backend, why):
+    """Runs a backend-free check (the code under test uses no backend-specific path) on one
+    backend only: the suite runs once per backend, and these are its slowest tests."""
+    import pytest
+
+    return pytest.mark.skipif(
+        keras.backend.backend() != backend, reason=f"runs on {backend} only: {why}"
+    )

@@ -5,8 +5,10 @@ import numpy as np
 
 from mlrank_keras import _workbench as workbench
 from mlrank_keras import cli, demo, metrics
+from tests.helpers import only_on
 
 
+@only_on("tensorflow", "the main job's default backend; its pieces are tested everywhere")
 def test_demo_trains_four_models_prints_the_table_and_saves(tmp_path, capsys):
     out = tmp_path / "demo"
     reports = demo.main(["--smoke", "--out", str(out), "--verbose", "0"])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import mlrank_keras as mk
-from tests.helpers import to_numpy
+from tests.helpers import only_on, to_numpy
 from tests.models import builders
 
 
@@ -56,6 +56,7 @@ def test_compile_false_and_a_custom_backbone():
         mk.models.gong_alexnet(dropout=1.0)
 
 
+@only_on("tensorflow", "parameter counts do not depend on the backend")
 def test_full_size_parameter_counts_match_the_papers():
     # Transformation paper, Table 1, with k = 100 and d = 300: 181,191,344.
     vectors = np.zeros((81, 300), dtype="float32")
