@@ -4,7 +4,8 @@ The papers annotate each image with its ``k`` highest-scoring labels (Gong: ``k 
 with every label scoring above a threshold (Li section 3.3). Both are exact and
 deterministic on every backend: at a tie for the ``k``-th place, the lower label index wins
 (as a stable sort of the negated scores would order them), so an image gets exactly ``k``
-labels whatever its scores.
+labels whatever its scores. A NaN score ranks last (as ``-inf``) and is never above a
+threshold, identically on every backend (:func:`nan_last`).
 """
 
 import math
@@ -88,8 +89,19 @@ def top_k_labels(scores, k):
         raise ValueError(
             f"`k` must be at most the number of labels ({num_labels}). Received: k={k}"
         )
+    scores = nan_last(scores)
     kth = ops.top_k(scores, k, sorted=True)[0][..., k - 1 : k]
     return take_first(scores, kth, k)
+
+
+def nan_last(scores):
+    """``scores`` with NaN replaced by ``-inf``: a NaN score ranks last, on every backend.
+
+    The decisions' rule for NaN: a NaN score is never above a threshold and ranks below
+    every number in a top-k decision (level with ``-inf``, ties to the lower index), so
+    each row still gets exactly ``k`` labels and no backend's ``top_k`` sees a NaN.
+    """
+    return ops.where(ops.isnan(scores), ops.full_like(scores, -float("inf")), scores)
 
 
 def take_first(scores, kth, k):

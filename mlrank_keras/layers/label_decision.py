@@ -5,6 +5,7 @@ from keras import layers, ops
 from mlrank_keras.api import register
 from mlrank_keras.decisions import (
     k_argument,
+    nan_last,
     take_first,
     threshold_argument,
     threshold_labels,
@@ -83,6 +84,7 @@ class LabelCountDecision(layers.Layer):
         count = ops.cast(ops.argmax(counts, axis=-1), "int32")[:, None] + 1
         count = ops.minimum(count, num_labels)
         # As top_k_labels, with a k per row.
+        scores = nan_last(scores)
         values = ops.top_k(scores, min(max_count, num_labels), sorted=True)[0]
         kth = ops.take_along_axis(values, count - 1, axis=-1)
         return ops.cast(take_first(scores, kth, count), self.compute_dtype)

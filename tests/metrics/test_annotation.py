@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
+from mlrank_keras import layers as mk_layers
 from mlrank_keras import metrics
 from tests.helpers import to_numpy
 from tests.metrics import references
@@ -301,3 +302,24 @@ def test_compiled_model_with_metrics_survives_keras_round_trip(tmp_path):
     after = loaded.evaluate(x, y, verbose=0, return_dict=True)
     for name in ("per_class_recall", "exact_match"):
         np.testing.assert_allclose(after[name], before[name], rtol=1e-6)
+
+
+def test_nan_scores_rank_last_on_every_backend():
+    """Issue 14, item 2: NaN changed the top-k decision, differently per backend. The rule:
+    a NaN score ranks as -inf (ties to the lower index) and is never above a threshold."""
+    rows = np.array([[np.nan, 0.2, 0.1, 0.8], [0.9, np.nan, 0.1, 0.8],
+                     [np.nan, np.nan, np.nan, 0.0], [np.nan, -np.inf, 0.3, np.nan]], "float32")
+    keys = np.where(np.isnan(rows), -np.inf, rows)
+    for k in (1, 2, 3):
+        expected = np.zeros(rows.shape, bool)
+        for i, row in enumerate(keys):
+            expected[i, np.argsort(-row, kind="stable")[:k]] = True
+        np.testing.assert_array_equal(to_numpy(metrics.top_k_labels(rows, k)), expected)
+    np.testing.assert_array_equal(to_numpy(metrics.threshold_labels(rows, 0.05)),
+                                  np.nan_to_num(rows, nan=-1.0) > 0.05)
+    counts = np.eye(4, dtype="float32")[[0, 1, 2, 3]]  # one, two, three, four labels
+    decided = to_numpy(mk_layers.LabelCountDecision()([rows, counts]))
+    for i, row in enumerate(keys):
+        expected = np.zeros(4)
+        expected[np.argsort(-row, kind="stable")[: i + 1]] = 1
+        np.testing.assert_array_equal(decided[i], expected)
