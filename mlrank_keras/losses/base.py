@@ -51,12 +51,20 @@ class MultilabelLoss(keras.losses.Loss):
 
 def per_sample(fn):
     """Makes a plain loss function ``fn(y_true, y_pred, **kwargs)`` take any rank and any
-    number of rows.
+    number of rows, with one rule for non-finite scores.
 
     Labels (and scores) are on the last axis; every leading axis is a per-sample axis, and
     the result has the shape ``y_pred.shape[:-1]`` (a scalar for rank-1 inputs). ``fn``
     itself sees ``(rows, labels)`` tensors. A batch with no rows (a static 0 in the leading
     shape) gives an empty result of the compute dtype without calling ``fn``.
+
+    Non-finite scores: a row with a NaN or ``+inf`` score on a known label (``y_true >=
+    0``) has the loss NaN, on every backend and every loss: never a plausible number. A
+    score of ``-inf`` is a limit, not an error: the label ranks below every other, and the
+    loss takes its limit value (a negative at ``-inf`` violates nothing; a positive at
+    ``-inf`` gives ``inf`` for the hinge losses). Scores of unknown labels are ignored,
+    whatever they are. The label-count loss, whose scores are counts, not labels, applies
+    the rule to every score of the row.
     """
 
     @functools.wraps(fn)
@@ -68,10 +76,15 @@ def per_sample(fn):
         if any(size == 0 for size in leading):
             return ops.zeros(leading, dtype=compute_dtype(y_pred))
         if len(leading) == 1:
-            return fn(y_true, y_pred, *args, **kwargs)
-        out_shape = ops.shape(y_pred)[:-1]
-        true_rows = ops.reshape(y_true, (-1, ops.shape(y_true)[-1]))
-        pred_rows = ops.reshape(y_pred, (-1, ops.shape(y_pred)[-1]))
-        return ops.reshape(fn(true_rows, pred_rows, *args, **kwargs), out_shape)
+            out = fn(y_true, y_pred, *args, **kwargs)
+        else:
+            true_rows = ops.reshape(y_true, (-1, ops.shape(y_true)[-1]))
+            pred_rows = ops.reshape(y_pred, (-1, ops.shape(y_pred)[-1]))
+            out = ops.reshape(fn(true_rows, pred_rows, *args, **kwargs), ops.shape(y_pred)[:-1])
+        bad = ops.logical_or(ops.isnan(y_pred), y_pred == float("inf"))
+        if tuple(y_true.shape) == tuple(y_pred.shape):
+            bad = ops.logical_and(bad, ops.convert_to_tensor(y_true) >= 0)
+        bad = ops.any(bad, axis=-1)
+        return ops.where(bad, ops.full_like(out, float("nan")), out)
 
     return wrapper

@@ -5,6 +5,7 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.labels import compute_dtype, label_masks, prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss, per_sample
+from mlrank_keras.losses.kernels import masked
 
 
 @register
@@ -78,9 +79,9 @@ def threshold_estimation_loss(y_true, y_pred):
     """
     logits, pos, neg = prepare_inputs(y_true, y_pred)
     # BCE from logits: softplus(z) - y z, written stably.
-    bce = ops.relu(logits) - logits * pos + ops.log1p(ops.exp(-ops.abs(logits)))
+    bce = ops.relu(logits) - masked(logits, pos) + ops.log1p(ops.exp(-ops.abs(logits)))
     known = pos + neg
-    return ops.sum(bce * known, axis=-1) / ops.maximum(ops.sum(known, axis=-1), 1.0)
+    return ops.sum(masked(bce, known), axis=-1) / ops.maximum(ops.sum(known, axis=-1), 1.0)
 
 
 @register

@@ -5,6 +5,7 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss, per_sample
+from mlrank_keras.losses.kernels import masked
 from mlrank_keras.validation import margin_argument
 
 
@@ -33,7 +34,7 @@ def one_vs_all_hinge_loss(y_true, y_pred, margin=1.0):
     margin = margin_argument(margin)
     scores, pos, neg = prepare_inputs(y_true, y_pred)
     signs = pos - neg  # +1, -1, and 0 for unknown labels
-    return ops.sum(ops.relu(margin - signs * scores) * (pos + neg), axis=-1)
+    return ops.sum(masked(ops.relu(margin - signs * scores), pos + neg), axis=-1)
 
 
 @register

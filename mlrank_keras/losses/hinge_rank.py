@@ -6,7 +6,7 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss, per_sample
-from mlrank_keras.losses.kernels import rankable
+from mlrank_keras.losses.kernels import masked, rankable
 from mlrank_keras.losses.seeds import step_seed
 from mlrank_keras.validation import margin_argument, optional_positive_int, seed_argument
 
@@ -43,7 +43,7 @@ def hinge_rank_loss(y_true, y_pred, num_negatives=40, margin=1.0, seed=None):
     margin = margin_argument(margin)
     seed = seed_argument(seed)
     scores, pos, neg = prepare_inputs(y_true, y_pred)
-    mean_pos = ops.sum(scores * pos, axis=-1, keepdims=True) / ops.maximum(
+    mean_pos = ops.sum(masked(scores, pos), axis=-1, keepdims=True) / ops.maximum(
         ops.sum(pos, axis=-1, keepdims=True), 1.0
     )
     hinges = ops.relu(margin - mean_pos + scores)
@@ -56,7 +56,7 @@ def hinge_rank_loss(y_true, y_pred, num_negatives=40, margin=1.0, seed=None):
         top = ops.top_k(keys, num_negatives, sorted=False)[0]
         cutoff = ops.min(top, axis=-1, keepdims=True)
         chosen = ops.cast(ops.logical_and(neg > 0, keys >= cutoff), scores.dtype)
-    loss = ops.sum(hinges * chosen, axis=-1)
+    loss = ops.sum(masked(hinges, chosen), axis=-1)
     return ops.where(rankable(pos, neg), loss, ops.zeros_like(loss))
 
 

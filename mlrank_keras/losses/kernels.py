@@ -91,3 +91,12 @@ def searchsorted_rows(sorted_rows, queries, side):
     return ops.vectorized_map(
         lambda row: ops.searchsorted(row[0], row[1], side=side), (sorted_rows, queries)
     )
+
+
+def masked(x, mask):
+    """``x * mask`` that is 0 wherever ``mask`` is 0, even where ``x`` is infinite.
+
+    The losses weight scores and hinges by 0/1 label masks; a plain product turns a score
+    of ``-inf`` on a label the mask leaves out into NaN (``0 * inf``).
+    """
+    return ops.where(mask > 0, x * mask, ops.zeros_like(x))

@@ -5,7 +5,7 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss, per_sample
-from mlrank_keras.losses.kernels import center_scores, masked_logsumexp, rankable
+from mlrank_keras.losses.kernels import center_scores, masked, masked_logsumexp, rankable
 
 
 @register
@@ -34,7 +34,7 @@ def multilabel_softmax_loss(y_true, y_pred):
     lse, _ = masked_logsumexp(scores, pos + neg)
     num_pos = ops.sum(pos, axis=-1)
     valid = rankable(pos, neg)
-    mean_pos = ops.sum(scores * pos, axis=-1) / ops.maximum(num_pos, 1.0)
+    mean_pos = ops.sum(masked(scores, pos), axis=-1) / ops.maximum(num_pos, 1.0)
     return ops.where(valid, lse - mean_pos, ops.zeros_like(lse))
 
 

@@ -4,7 +4,7 @@ integer codes of the scores, then prefix sums."""
 import keras
 from keras import ops
 
-from mlrank_keras.losses.kernels import center_scores, num_labels_of, take_rows
+from mlrank_keras.losses.kernels import center_scores, masked, num_labels_of, take_rows
 
 _CODES = {  # keys' float dtype -> (code dtype, magnitude mask = the largest code)
     "float32": ("int32", 2**31 - 1),
@@ -59,5 +59,6 @@ def weighted_violations(scores, pos, neg, margin, rank_weight):
     # A negative violates exactly the positives after it in the sorted row.
     weight_after = ops.sum(weight, axis=-1, keepdims=True) - ops.cumsum(weight, axis=-1)
     return ops.sum(
-        weight * rank * (margin - score_sorted) + is_neg * weight_after * score_sorted, axis=-1
+        masked(margin - score_sorted, weight * rank) + masked(score_sorted, is_neg * weight_after),
+        axis=-1,
     )

@@ -29,6 +29,7 @@ from mlrank_keras.labels import prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss, per_sample
 from mlrank_keras.losses.kernels import (
     harmonic_numbers,
+    masked,
     num_labels_of,
     running_max,
     searchsorted_rows,
@@ -70,7 +71,7 @@ def _sampled_warp(scores, pos, neg, margin, harmonic, seed):
     weight = ops.stop_gradient(ops.take(harmonic, ops.cast(rank, "int32")))
     violator_score = take_rows(drawn, misses)
     violator_score = ops.where(found > 0, violator_score, 0.0)
-    return ops.sum(found * weight * (margin - scores + violator_score), axis=-1)
+    return ops.sum(masked(margin - scores + violator_score, found * weight), axis=-1)
 
 
 @register

@@ -410,3 +410,42 @@ def test_rank_1_and_rank_3_inputs_are_rows(name):
     three = to_numpy(fn(y.reshape(2, 3, -1), f.reshape(2, 3, -1), **kwargs))
     assert three.shape == (2, 3)
     np.testing.assert_allclose(three.reshape(-1), rows, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", [name for name in EXACT if name != "label_count"])
+def test_a_known_negative_at_minus_inf_takes_its_limit(name):
+    """Issue 14, item 6: a known negative scored -inf gave NaN (pairwise should be 1.5)."""
+    fn, _, kwargs, reference = CASES[name]
+    y = np.array([[1, 0, 0, 0], [1, 0, 1, 0], [0, 1, 0, -1]], "float32")
+    f = np.array([[0.5, 1, -2, -np.inf], [0.3, -np.inf, 2.0, 0.1],
+                  [-np.inf, 0.2, -1.0, 0.7]], "float32")
+    value, grad = value_and_gradient(lambda x: keras.ops.sum(fn(y, x, **kwargs)), f)
+    np.testing.assert_allclose(to_numpy(fn(y, f, **kwargs)), reference(y, f), rtol=1e-5)
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+    if name.startswith("pairwise") and "m0.3" not in name:
+        assert to_numpy(fn(y[:1], f[:1], **kwargs))[0] == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_nan_or_plus_inf_on_a_known_label_makes_that_row_nan(name):
+    """The rule for non-finite scores, the same on every backend: NaN or +inf on a known
+    label gives NaN for that row only; on an unknown label (-1) it is ignored."""
+    fn, _, kwargs, _ = CASES[name]
+    y, f = random_batch(np.random.default_rng(16), batch=6)
+    f = pred(name, f)
+    clean = to_numpy(fn(y, f, **kwargs))
+    for bad in (np.nan, np.inf):
+        g = f.copy()
+        g[4, 1] = bad
+        out = to_numpy(fn(y, g, **kwargs))
+        assert np.isnan(out[4])
+        others = np.arange(len(y)) != 4
+        if not name.endswith("sampled"):  # the draws depend on every score
+            np.testing.assert_allclose(out[others], clean[others], rtol=1e-6)
+    if name != "label_count":
+        z, g = y.copy(), f.copy()
+        z[5, 2], g[5, 2] = -1.0, np.nan
+        reference = fn(z, np.where(np.isnan(g), 0.0, g).astype("float32"), **kwargs)
+        if not name.endswith("sampled"):
+            np.testing.assert_allclose(to_numpy(fn(z, g, **kwargs)), to_numpy(reference),
+                                       rtol=1e-6)
