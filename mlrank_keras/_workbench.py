@@ -132,15 +132,30 @@ def parse_recipe_args(parser, argv=None):
 
 
 def load_recipe_data(args):
-    """:func:`load_data` with a recipe's parsed options."""
-    return load_data(
-        args.dataset,
-        data_dir=args.data_dir,
-        manual_dir=args.manual_dir,
-        batch_size=args.batch_size,
-        train_images=args.train_images,
-        test_images=args.test_images,
-        image_size=args.image_size,
-        crop_size=args.crop_size,
-        seed=args.seed,
-    )
+    """:func:`load_data` with a recipe's parsed options.
+
+    A TFDS dataset missing from ``--data-dir`` ends the command with a message that says
+    how to prepare it (the commands never download).
+    """
+    try:
+        return load_data(
+            args.dataset,
+            data_dir=args.data_dir,
+            manual_dir=args.manual_dir,
+            batch_size=args.batch_size,
+            train_images=args.train_images,
+            test_images=args.test_images,
+            image_size=args.image_size,
+            crop_size=args.crop_size,
+            seed=args.seed,
+        )
+    except (AssertionError, OSError) as error:  # TFDS's "could not find data in ..."
+        if "could not find data" not in str(error) and "not found" not in str(error).lower():
+            raise
+        raise SystemExit(
+            f"error: {args.dataset} is not prepared in --data-dir {args.data_dir}. Prepare "
+            "it there once on a machine with network access (python -c \"import "
+            "mlrank_keras.data as d; d.tfds_dataset('"
+            f"{args.dataset}', 'train', data_dir='{args.data_dir}', download=True)\"), or "
+            "pass --manual-dir for NUS-WIDE."
+        ) from None

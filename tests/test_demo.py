@@ -39,3 +39,25 @@ def test_demo_trains_four_models_prints_the_table_and_saves(tmp_path, capsys):
 def test_console_script_dispatches_to_the_demo(tmp_path, capsys):
     cli.main(["demo", "--smoke", "--models", "softmax", "--out", str(tmp_path), "--verbose", "0"])
     assert "multilabel softmax (Gong)" in capsys.readouterr().out
+
+
+def test_bad_options_are_argparse_errors_before_any_training(capsys):
+    """Issue 14, item 14: bad options ended in tracebacks, --k only after training."""
+    import pytest
+
+    for argv in (["--k", "0"], ["--epochs", "-1"], ["--seed", "-1"], ["--width", "nan"],
+                 ["--dataset", "voc2007"]):
+        with pytest.raises(SystemExit) as raised:
+            demo.parse(argv)
+        assert raised.value.code == 2, argv  # argparse's usage error
+    with pytest.raises(SystemExit, match="--k must be at most the number of labels"):
+        demo.main(["--smoke", "--k", "25", "--verbose", "0"])
+    assert "Trained" not in capsys.readouterr().out
+
+
+def test_a_dataset_missing_from_data_dir_says_how_to_prepare_it(tmp_path):
+    import pytest
+
+    args = demo.parse(["--dataset", "voc2007", "--data-dir", str(tmp_path)])
+    with pytest.raises(SystemExit, match="not prepared in --data-dir"):
+        workbench.load_recipe_data(args)
