@@ -449,3 +449,15 @@ def test_nan_or_plus_inf_on_a_known_label_makes_that_row_nan(name):
         if not name.endswith("sampled"):
             np.testing.assert_allclose(to_numpy(fn(z, g, **kwargs)), to_numpy(reference),
                                        rtol=1e-6)
+
+
+@pytest.mark.skipif(keras.backend.backend() == "jax", reason="JAX computes float64 in float32")
+@pytest.mark.parametrize("name", ["pairwise", "warp_exact", "triplet"])
+def test_scores_spread_beyond_float32_are_exact_in_float64(name):
+    """Issue 14, item 5: in float32, ``f_u - margin`` is ``f_u`` once scores spread beyond
+    about 2**24, so the sort-based losses are documented exact below that; float64 scores
+    are exact far beyond it."""
+    fn, _, kwargs, reference = CASES[name]
+    y = np.array([[1, 0, 1, 0, 0, 1]], "float64")
+    f = np.array([[3e7, 3e7 - 0.5, 1e7, 3e7 + 0.25, -2e7, 1e7 + 0.5]], "float64")
+    np.testing.assert_allclose(to_numpy(fn(y, f, **kwargs)), reference(y, f), rtol=1e-12)
