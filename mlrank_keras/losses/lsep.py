@@ -24,7 +24,7 @@ def _num_pairs_argument(num_pairs):
 def _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed):
     """``log sum exp(f_v - f_u)`` over ``num_pairs`` pairs drawn uniformly from P x N."""
     shape = tuple(ops.shape(scores)[:-1]) + (2 * num_pairs,)
-    uniform = keras.random.uniform(shape, seed=step_seed(seed, scores), dtype=scores.dtype)
+    uniform = keras.random.uniform(shape, seed=seed, dtype=scores.dtype)
 
     def pick(draw, members):
         # The k-th member (k uniform in [0, count)) is where cumsum(members) reaches k + 1.
@@ -75,6 +75,9 @@ def lsep_loss(y_true, y_pred, num_pairs=None, seed=None):
         num_all = ops.sum(pos, axis=-1) * ops.sum(neg, axis=-1)
         small = num_all <= num_pairs
         exact = pairs_lse
+        # The key is drawn outside `cond`: a SeedGenerator advanced inside a traced branch
+        # would keep a tracer in its state on JAX (UnexpectedTracerError on the next call).
+        seed = step_seed(seed, scores)
 
         def mixed():
             sampled = _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed)
