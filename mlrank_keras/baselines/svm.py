@@ -3,7 +3,7 @@
 import keras
 
 from mlrank_keras.losses.hinge import OneVsAllHingeLoss
-from mlrank_keras.validation import positive_int
+from mlrank_keras.validation import finite_float, positive_int
 
 
 def build_linear_svm(
@@ -35,13 +35,10 @@ def build_linear_svm(
     >>> model.output_shape
     (None, 3)
     """
-    for arg, value in (
-        ("feature_dim", feature_dim),
-        ("num_labels", num_labels),
-        ("num_samples", num_samples),
-    ):
-        positive_int(value, arg)
-    if isinstance(C, bool) or not isinstance(C, (int, float)) or not 0 < C < float("inf"):
+    feature_dim = positive_int(feature_dim, "feature_dim")
+    num_labels = positive_int(num_labels, "num_labels")
+    num_samples = positive_int(num_samples, "num_samples")
+    if finite_float(C, "C") <= 0:
         raise ValueError(f"`C` must be a finite number > 0. Received: C={C!r}")
     inputs = keras.Input((feature_dim,), name="features")
     outputs = keras.layers.Dense(

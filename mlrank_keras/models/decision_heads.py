@@ -38,8 +38,8 @@ def build_label_count_head(
     >>> build_label_count_head(16).output_shape
     (None, 4)
     """
-    positive_int(feature_dim, "feature_dim")
-    positive_int(max_count, "max_count")
+    feature_dim = positive_int(feature_dim, "feature_dim")
+    max_count = positive_int(max_count, "max_count")
     inputs = keras.Input((feature_dim,), name="features")
     probs = layers.Dense(max_count, activation="softmax", name="count_probabilities")(
         _mlp(inputs, hidden_units, "count")
@@ -70,8 +70,8 @@ def build_threshold_head(
     >>> build_threshold_head(16, 5).output_shape
     (None, 5)
     """
-    positive_int(feature_dim, "feature_dim")
-    positive_int(num_labels, "num_labels")
+    feature_dim = positive_int(feature_dim, "feature_dim")
+    num_labels = positive_int(num_labels, "num_labels")
     features = keras.Input((feature_dim,), name="features")
     scores = keras.Input((num_labels,), name="scores")
     thresholds = layers.Dense(num_labels, name="thresholds")(

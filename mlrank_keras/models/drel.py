@@ -62,7 +62,7 @@ def build_drel(
     ...            tag_units=(7, 6)).output_shape
     (None, 5)
     """
-    positive_int(image_dim, "image_dim")
+    image_dim = positive_int(image_dim, "image_dim")
     image_units = positive_ints(image_units, "image_units")
     if tuple(tag_units)[-1:] != image_units[-1:]:
         raise ValueError(
@@ -100,7 +100,7 @@ def add_tags(
     >>> add_tags(model, 3).output_shape
     (None, 8)
     """
-    positive_int(num_new_tags, "num_new_tags")
+    num_new_tags = positive_int(num_new_tags, "num_new_tags")
     found = [layer for layer in model.layers if isinstance(layer, MetricMatrixTagScores)]
     if len(found) != 1:
         raise ValueError("`model` must be a DREL model (one MetricMatrixTagScores layer).")
@@ -147,9 +147,9 @@ def build_wsabie(
     >>> build_wsabie(16, 5, embedding_dim=4).output_shape
     (None, 5)
     """
-    positive_int(image_dim, "image_dim")
-    positive_int(num_tags, "num_tags")
-    positive_int(embedding_dim, "embedding_dim")
+    image_dim = positive_int(image_dim, "image_dim")
+    num_tags = positive_int(num_tags, "num_tags")
+    embedding_dim = positive_int(embedding_dim, "embedding_dim")
 
     if max_norm is not None:
         max_norm = finite_float(max_norm, "max_norm")

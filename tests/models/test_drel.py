@@ -33,3 +33,19 @@ def test_wsabie_keeps_its_norm_constraint():
     model.fit(x, y, batch_size=32, epochs=3, verbose=0)
     tags = to_numpy(model.get_layer("tag_embeddings").kernel)
     assert (np.linalg.norm(tags, axis=0) <= 1.0 + 1e-5).all()
+
+
+def test_wsabie_arguments_are_checked_when_built():
+    """Issue 14, item 15: max_norm=-1 shrank every embedding to 0, "a" failed inside fit,
+    and NumPy integers were refused."""
+    import numpy as np
+    import pytest
+
+    with pytest.raises(ValueError, match="max_norm=-1.0"):
+        mk.build_wsabie(16, 5, max_norm=-1.0)
+    with pytest.raises(ValueError, match="max_norm='a'"):
+        mk.build_wsabie(16, 5, max_norm="a")
+    model = mk.build_wsabie(np.int64(16), np.int64(5), embedding_dim=np.int32(4))
+    assert model.output_shape == (None, 5)
+    with pytest.raises(ValueError, match="`num_tags` must be a positive int"):
+        mk.build_wsabie(16, True)
