@@ -36,6 +36,7 @@ def test_demo_trains_four_models_prints_the_table_and_saves(tmp_path, capsys):
     assert model.predict(np.zeros((1, 28, 28, 3), "float32"), verbose=0).shape == (1, 20)
 
 
+@only_on("tensorflow", "the command line is backend-free")
 def test_console_script_dispatches_to_the_demo(tmp_path, capsys):
     cli.main(["demo", "--smoke", "--models", "softmax", "--out", str(tmp_path), "--verbose", "0"])
     assert "multilabel softmax (Gong)" in capsys.readouterr().out

@@ -11,6 +11,10 @@ from tests.models import builders
 
 @pytest.mark.parametrize("name", builders.NAMES)
 def test_trains_and_the_loss_falls(name):
+    if name == "lsep_vgg16" and keras.backend.backend() != "tensorflow":
+        # build_ranker + vgg16 + LSEPLoss, each trained on every backend elsewhere; VGG16's
+        # 13 convolutions take a minute to compile and train on JAX.
+        pytest.skip("runs on tensorflow only: its pieces train on every backend")
     model, x, y = builders.tiny(name)
     epochs = {"drel": 10, "wsabie": 30, "lsep_vgg16": 8}.get(name, 6)
     batch = 8 if name == "lsep_vgg16" else 16
