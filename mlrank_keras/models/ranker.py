@@ -14,6 +14,10 @@ def _loss_argument(loss, compile):
         if compile:
             raise ValueError("`loss` must be given to compile the ranker (or pass compile=False).")
         return None
+    if isinstance(loss, str):  # a registered name: "mlrank_keras>WARPLoss", "...>warp_loss"
+        registered = keras.saving.get_registered_object(loss)
+        if registered is not None:
+            return registered() if isinstance(registered, type) else registered
     try:
         return keras.losses.get(loss)
     except (ValueError, TypeError) as error:
