@@ -31,11 +31,11 @@ demo: install
 test: install lint
 	@set -e; for b in $(BACKENDS); do \
 	  echo "=== pytest, KERAS_BACKEND=$$b ==="; \
-	  KERAS_BACKEND=$$b $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS); \
+	  KERAS_BACKEND=$$b $(PY) -m pytest -q -n $(JOBS) --dist worksteal $(PYTEST_ARGS); \
 	done
 
 test-%: install
-	KERAS_BACKEND=$* $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS)
+	KERAS_BACKEND=$* $(PY) -m pytest -q -n $(JOBS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
