@@ -5,7 +5,7 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss, per_sample
-from mlrank_keras.losses.pairwise import pairwise_hinge_loss
+from mlrank_keras.losses.sorting import weighted_violations
 from mlrank_keras.validation import margin_argument
 
 
@@ -24,9 +24,10 @@ def triplet_hinge_loss(y_true, y_pred, margin=1.0):
     0.75
     """
     margin = margin_argument(margin)
-    _, pos, neg = prepare_inputs(y_true, y_pred)
+    scores, pos, neg = prepare_inputs(y_true, y_pred)
     pairs = ops.sum(pos, axis=-1) * ops.sum(neg, axis=-1)
-    return pairwise_hinge_loss(y_true, y_pred, margin=margin) / ops.maximum(pairs, 1.0)
+    hinges = weighted_violations(scores, pos, neg, margin, ops.ones_like)  # the pairwise sum
+    return hinges / ops.maximum(pairs, 1.0)
 
 
 @register
