@@ -49,7 +49,7 @@ class MultilabelLoss(keras.losses.Loss):
         return config
 
 
-def per_sample(fn):
+def per_sample(fn=None, *, scores_per_label=True):
     """Makes a plain loss function ``fn(y_true, y_pred, **kwargs)`` take any rank and any
     number of rows, with one rule for non-finite scores.
 
@@ -63,9 +63,11 @@ def per_sample(fn):
     score of ``-inf`` is a limit, not an error: the label ranks below every other, and the
     loss takes its limit value (a negative at ``-inf`` violates nothing; a positive at
     ``-inf`` gives ``inf`` for the hinge losses). Scores of unknown labels are ignored,
-    whatever they are. The label-count loss, whose scores are counts, not labels, applies
-    the rule to every score of the row.
+    whatever they are. With ``scores_per_label=False`` (the label-count loss, whose scores
+    are label counts, not labels) the rule applies to every score of the row.
     """
+    if fn is None:
+        return functools.partial(per_sample, scores_per_label=scores_per_label)
 
     @functools.wraps(fn)
     def wrapper(y_true, y_pred, *args, **kwargs):
@@ -82,8 +84,8 @@ def per_sample(fn):
             pred_rows = ops.reshape(y_pred, (-1, ops.shape(y_pred)[-1]))
             out = ops.reshape(fn(true_rows, pred_rows, *args, **kwargs), ops.shape(y_pred)[:-1])
         bad = ops.logical_or(ops.isnan(y_pred), y_pred == float("inf"))
-        if tuple(y_true.shape) == tuple(y_pred.shape):
-            bad = ops.logical_and(bad, ops.convert_to_tensor(y_true) >= 0)
+        if scores_per_label:
+            bad = ops.logical_and(bad, y_true >= 0)
         bad = ops.any(bad, axis=-1)
         return ops.where(bad, ops.full_like(out, float("nan")), out)
 

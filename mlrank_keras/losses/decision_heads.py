@@ -9,7 +9,7 @@ from mlrank_keras.losses.kernels import masked
 
 
 @register
-@per_sample
+@per_sample(scores_per_label=False)
 def label_count_loss(y_true, y_pred, from_logits=False):
     """Cross-entropy of the predicted label count (Li's label-count estimation).
 
