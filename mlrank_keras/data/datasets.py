@@ -10,13 +10,15 @@ failing): by default the dataset must already be prepared in ``data_dir``.
 """
 
 import tensorflow as tf
-import tensorflow_datasets as tfds
 
 from mlrank_keras.data import nus_wide
 from mlrank_keras.data.crops import Augment
 from mlrank_keras.data.label_rows import label_encoder
 from mlrank_keras.data.pipeline import AUTOTUNE, common_arguments
+from mlrank_keras.extras import require
 from mlrank_keras.validation import positive_int
+
+tfds = require("tensorflow_datasets", "tfds_dataset")
 
 VOC_LABELS = (
     "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",

@@ -24,7 +24,10 @@ import logging
 import pathlib
 
 import numpy as np
-import tensorflow_datasets as tfds
+
+from mlrank_keras.extras import require
+
+tfds = require("tensorflow_datasets", "the NUS-WIDE builder")
 
 LOGGER = logging.getLogger("mlrank_keras.data")
 
@@ -60,7 +63,7 @@ def _image_root(root):
 
 def _readable(path):
     """Whether ``path`` exists and decodes fully (Pillow, which TFDS uses to encode)."""
-    from PIL import Image
+    Image = require("PIL.Image", "the NUS-WIDE builder")
 
     try:
         with Image.open(path) as image:
