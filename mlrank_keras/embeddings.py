@@ -7,6 +7,7 @@ hand, learn label vectors from the labels' co-occurrence in the training set wit
 ``Word2Vec``.
 """
 
+import itertools
 import json
 import os
 import re
@@ -73,29 +74,37 @@ def load_vectors(path, format="word2vec", limit=None, unicode_errors="strict"):
 
 
 def _check_text_header(path, format, limit):
-    """A text vectors file's first line against ``format``, and its word count."""
+    """A text vectors file's first line against ``format``, and its word count.
+
+    Reads the first line, then (word2vec text) only as many lines as the check needs: the
+    promised words and one more, or ``limit`` of them; the whole file only to report a
+    mismatch.
+    """
     with open(path, "rb") as file:
         first = file.readline().split()
-        rest = sum(1 for line in file if line.strip())
-    header = len(first) == 2 and all(token.isdigit() for token in first)
-    if format == "glove":
-        if header:
+        header = len(first) == 2 and all(token.isdigit() for token in first)
+        if format == "glove":
+            if header:
+                raise ValueError(
+                    f"{path!r} starts with a word2vec header ({first[0].decode()} words of "
+                    f"{first[1].decode()} dimensions): read it with format='word2vec'."
+                )
+            return
+        if not header:
             raise ValueError(
-                f"{path!r} starts with a word2vec header ({first[0].decode()} words of "
-                f"{first[1].decode()} dimensions): read it with format='word2vec'."
+                f"{path!r} has no word2vec header line (`count dim`); a GloVe file has none: "
+                "read it with format='glove'."
             )
-        return
-    if not header:
-        raise ValueError(
-            f"{path!r} has no word2vec header line (`count dim`); a GloVe file has none: "
-            "read it with format='glove'."
-        )
-    promised = int(first[0])
-    if rest != promised and (limit is None or limit > min(rest, promised)):
-        raise ValueError(
-            f"{path!r}'s header promises {promised} words but the file holds {rest} vector "
-            "lines: the file is truncated or its header is wrong."
-        )
+        promised = int(first[0])
+        whole = limit is None or limit > promised  # every promised word is read
+        lines = (line for line in file if line.strip())
+        seen = sum(1 for _ in itertools.islice(lines, promised + 1 if whole else limit))
+        if (seen != promised) if whole else (seen < limit):
+            rest = seen + sum(1 for _ in lines)
+            raise ValueError(
+                f"{path!r}'s header promises {promised} words but the file holds {rest} "
+                "vector lines: the file is truncated or its header is wrong."
+            )
 
 
 def _words(label):
