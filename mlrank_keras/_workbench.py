@@ -149,8 +149,8 @@ def load_recipe_data(args):
             crop_size=args.crop_size,
             seed=args.seed,
         )
-    except (AssertionError, OSError) as error:  # TFDS's "could not find data in ..."
-        if "could not find data" not in str(error) and "not found" not in str(error).lower():
+    except AssertionError as error:  # TFDS's "Dataset ...: could not find data in ..."
+        if "could not find data" not in str(error):
             raise
         raise SystemExit(
             f"error: {args.dataset} is not prepared in --data-dir {args.data_dir}. Prepare "
