@@ -14,6 +14,12 @@ os.environ.setdefault(
 )
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+# The tests' programs are tiny: XLA's CPU optimisation passes cost more than they save
+# (the JAX run takes a fifth less without them). Users' programs are compiled as usual;
+# TensorFlow does not use XLA on a CPU-only machine.
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+)
 
 import keras  # noqa: E402
 import pytest  # noqa: E402
@@ -51,7 +57,25 @@ MODEL_FACING = (
 BACKEND_FREE_HOST = "torch"
 
 
+# The slowest tests (subprocesses, several models) first, so that no process is left
+# running one of them alone at the end while the others are idle.
+SLOW_FIRST = (
+    "tests/training/test_training.py::test_a_killed_training_resumes",
+    "tests/models/test_portability.py",
+    "tests/models/test_decision.py::test_count_and_threshold_heads_compose",
+    "tests/models/test_builders.py::test_keras_round_trip_gives_identical_predictions[lsep",
+    "tests/models/test_builders.py::test_trains_and_the_loss_falls[lsep",
+    "tests/core/",
+    "tests/training/test_training.py::test_two_devices",
+    "tests/metrics/test_distributed.py",
+    "tests/test_recipes.py",
+    "tests/test_demo.py",
+    "tests/models/test_saved_files.py::test_an_old_file_trains_on",
+)
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))  # stable
     if keras.backend.backend() == BACKEND_FREE_HOST:
         return
     skip = pytest.mark.skip(reason=f"backend-free code: runs on {BACKEND_FREE_HOST} only")
