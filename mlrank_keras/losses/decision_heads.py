@@ -5,7 +5,7 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.labels import compute_dtype, label_masks, prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss, per_sample
-from mlrank_keras.losses.kernels import masked
+from mlrank_keras.losses.kernels import masked, num_labels_of, take_rows
 
 
 @register
@@ -25,16 +25,16 @@ def label_count_loss(y_true, y_pred, from_logits=False):
     y_pred = ops.convert_to_tensor(y_pred)
     dtype = compute_dtype(y_pred)
     y_pred = ops.cast(y_pred, dtype)
-    max_count = y_pred.shape[-1]
+    max_count = ops.cast(num_labels_of(y_pred), dtype)  # a tensor where the width is unknown
     positive, _ = label_masks(ops.convert_to_tensor(y_true))
     count = ops.sum(ops.cast(positive, dtype), axis=-1)
-    target = ops.cast(ops.clip(count, 1.0, float(max_count)) - 1.0, "int32")
+    target = ops.cast(ops.minimum(ops.maximum(count, 1.0), max_count) - 1.0, "int32")
     log_probs = (
         ops.log_softmax(y_pred, axis=-1)
         if from_logits
         else ops.log(ops.clip(y_pred / ops.sum(y_pred, axis=-1, keepdims=True), 1e-7, 1.0))
     )
-    return -ops.sum(log_probs * ops.one_hot(target, max_count, dtype=dtype), axis=-1)
+    return -take_rows(log_probs, target[..., None])[..., 0]
 
 
 @register

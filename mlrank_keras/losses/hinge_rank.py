@@ -53,7 +53,11 @@ def hinge_rank_loss(y_true, y_pred, num_negatives=40, margin=1.0, seed=None):
         # A uniformly random subset of the negatives: the num_negatives largest random keys.
         keys = keras.random.uniform(ops.shape(scores), seed=step_seed(seed, scores))
         keys = ops.where(neg > 0, keys, -ops.ones_like(keys))
-        top = ops.top_k(keys, num_negatives, sorted=False)[0]
+        candidates = keys
+        if num_labels is None:  # top_k needs num_negatives columns: pad with -2 keys
+            padding = ops.zeros_like(keys[..., :1]) - 2.0 + ops.zeros((num_negatives,))
+            candidates = ops.concatenate([keys, padding], axis=-1)
+        top = ops.top_k(candidates, num_negatives, sorted=False)[0]
         cutoff = ops.min(top, axis=-1, keepdims=True)
         chosen = ops.cast(ops.logical_and(neg > 0, keys >= cutoff), scores.dtype)
     loss = ops.sum(masked(hinges, chosen), axis=-1)

@@ -53,6 +53,14 @@ def num_labels_of(scores):
     return static if static is not None else ops.shape(scores)[-1]
 
 
+def bit_pattern(x, dtype):
+    """``ops.view(x, dtype)`` for a same-size integer ``dtype``, at any (unknown) width.
+
+    TensorFlow's ``view`` needs a static last axis; a column of one element has one.
+    """
+    return ops.reshape(ops.view(ops.reshape(x, (-1, 1)), dtype), ops.shape(x))
+
+
 def take_rows(x, indices):
     """``take_along_axis(x, indices, axis=-1)`` as one flat gather (leading axes as rows).
 
@@ -87,10 +95,14 @@ def running_max(x):
 
 
 def searchsorted_rows(sorted_rows, queries, side):
-    """``searchsorted`` of each row of ``queries`` into the same row of ``sorted_rows``."""
-    return ops.vectorized_map(
+    """``searchsorted`` of each row of ``queries`` into the same row of ``sorted_rows``.
+
+    int32 positions on every backend (TensorFlow's are int64 otherwise).
+    """
+    positions = ops.vectorized_map(
         lambda row: ops.searchsorted(row[0], row[1], side=side), (sorted_rows, queries)
     )
+    return ops.cast(positions, "int32")
 
 
 def masked(x, mask):

@@ -4,7 +4,13 @@ integer codes of the scores, then prefix sums."""
 import keras
 from keras import ops
 
-from mlrank_keras.losses.kernels import center_scores, masked, num_labels_of, take_rows
+from mlrank_keras.losses.kernels import (
+    bit_pattern,
+    center_scores,
+    masked,
+    num_labels_of,
+    take_rows,
+)
 
 _CODES = {  # keys' float dtype -> (code dtype, magnitude mask = the largest code)
     "float32": ("int32", 2**31 - 1),
@@ -24,7 +30,7 @@ def sort_codes(keys, pos, neg):
     """
     dtype, largest = _CODES[keras.backend.standardize_dtype(keys.dtype)]
     bits = 32 if dtype == "int32" else 64
-    magnitude = ops.bitwise_and(ops.view(keys, dtype), largest)
+    magnitude = ops.bitwise_and(bit_pattern(keys, dtype), largest)
     known = (pos + neg) > 0
     magnitude = ops.where(known, magnitude, ops.cast(largest, dtype))
     is_negative = ops.cast(ops.logical_or(neg > 0, ~known), dtype)

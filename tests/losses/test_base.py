@@ -476,3 +476,34 @@ def test_a_sampled_loss_object_is_called_again_and_again(name, num_pairs):
     values = [float(loss(y, f)) for _ in range(3)]
     assert np.all(np.isfinite(values))
     assert float(cls(**kwargs)(y, f)) == pytest.approx(values[0])  # the seed replays
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="only TensorFlow traces unknown dimensions"
+)
+@pytest.mark.parametrize("name", CASES)
+def test_a_graph_of_unknown_width_gives_the_eager_value(name):
+    """Issue 14, item 11: in a tf.function with input_signature [None, None], pairwise,
+    WARP and triplet raised OperatorNotAllowedInGraphError, sampled WARP an int32/int64
+    TypeError, and HingeRankLoss(num_negatives=40) "Had 9, needed 40" on fewer labels."""
+    import tensorflow as tf
+
+    _, cls, kwargs, reference = CASES[name]
+    if name == "hinge_rank_sampled":
+        kwargs = {**kwargs, "num_negatives": 40}  # more than the row's labels: all of them
+        reference = ref.hinge_rank
+    y, f = random_batch(np.random.default_rng(5))
+    loss = cls(**kwargs)
+    spec = tf.TensorSpec([None, None], "float32")
+
+    @tf.function(input_signature=[spec, spec])
+    def value_and_grad(y_true, y_pred):
+        with tf.GradientTape() as tape:
+            tape.watch(y_pred)
+            value = loss(y_true, y_pred)
+        return value, tape.gradient(value, y_pred)
+
+    value, grad = value_and_grad(tf.constant(y), tf.constant(pred(name, f)))
+    assert np.isfinite(float(value)) and np.all(np.isfinite(grad.numpy()))
+    if reference is not None:
+        assert float(value) == pytest.approx(float(np.mean(reference(y, pred(name, f)))), rel=1e-5)
