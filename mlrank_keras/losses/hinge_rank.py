@@ -55,8 +55,8 @@ def hinge_rank_loss(y_true, y_pred, num_negatives=40, margin=1.0, seed=None):
         keys = ops.where(neg > 0, keys, -ops.ones_like(keys))
         candidates = keys
         if num_labels is None:  # top_k needs num_negatives columns: pad with -2 keys
-            padding = ops.zeros_like(keys[..., :1]) - 2.0 + ops.zeros((num_negatives,))
-            candidates = ops.concatenate([keys, padding], axis=-1)
+            widths = [(0, 0)] * (len(keys.shape) - 1) + [(0, num_negatives)]
+            candidates = ops.pad(keys, widths, constant_values=-2.0)
         top = ops.top_k(candidates, num_negatives, sorted=False)[0]
         cutoff = ops.min(top, axis=-1, keepdims=True)
         chosen = ops.cast(ops.logical_and(neg > 0, keys >= cutoff), scores.dtype)
