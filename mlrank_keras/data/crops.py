@@ -9,9 +9,63 @@ from mlrank_keras.data.normalization import get_normalization
 EVAL_CROPS = ("center", "five")
 
 
+# A JPEG cut short decodes without an error when an end-of-image marker follows the cut
+# (libjpeg only warns on stderr): its missing blocks come out flat mid-gray, every
+# coefficient 0 giving 128 in each channel, so its last block (the bottom-right one) is
+# exactly (128, 128, 128). That, or a header that promises more 8 x 8 blocks than the
+# file has bits (no coding spends less than one bit a block), marks the file as cut short:
+# the decode fails and the pipeline skips the file. The limits: an image whose bottom-right
+# 8 x 8 pixels are exactly mid-gray is skipped too (and named, like every skipped file);
+# a cut inside the last block's own data (a few coefficients of 64 pixels) and a
+# progressive JPEG cut after its first scan (blurred, not gray) are not detected.
+MISSING_BLOCK_VALUE = 128
+BLOCK = 8
+
+
+def _jpeg_shape_checked(contents):
+    """The ``(height, width)`` of a JPEG, after checking that its header is not larger than
+    its data could code."""
+    shape = tf.io.extract_jpeg_shape(contents)
+    blocks = tf.cast((shape[0] + BLOCK - 1) // BLOCK, tf.int64) * tf.cast(
+        (shape[1] + BLOCK - 1) // BLOCK, tf.int64
+    )
+    bits = tf.cast(tf.strings.length(contents), tf.int64) * 8
+    check = tf.debugging.assert_less_equal(
+        blocks, bits, message="JPEG header promises more pixels than its data holds"
+    )
+    with tf.control_dependencies([check]):
+        return tf.identity(shape[0]), tf.identity(shape[1])
+
+
+def _checked_jpeg_pixels(pixels):
+    """``pixels`` (decoded down to the image's last row and column), after checking that
+    the image's last block is not the flat gray of missing data."""
+    last_block = pixels[-BLOCK:, -BLOCK:]
+    check = tf.debugging.assert_equal(
+        tf.reduce_any(last_block != MISSING_BLOCK_VALUE),
+        True,
+        message="JPEG data cut short: its last block decodes as missing (flat gray)",
+    )
+    with tf.control_dependencies([check]):
+        return tf.identity(pixels)
+
+
 def decode_image(contents):
-    """Decode JPEG, PNG, GIF (first frame) or BMP bytes into a uint8 (height, width, 3) image."""
-    image = tf.io.decode_image(contents, channels=3, expand_animations=False)
+    """Decode JPEG, PNG, GIF (first frame) or BMP bytes into a uint8 (height, width, 3) image.
+
+    A JPEG cut short fails to decode, even with an end marker appended (see
+    ``MISSING_BLOCK_VALUE``).
+    """
+
+    def jpeg():
+        # The header is checked before decoding: a patched one can ask for gigabytes.
+        with tf.control_dependencies(_jpeg_shape_checked(contents)):
+            return _checked_jpeg_pixels(tf.io.decode_jpeg(contents, channels=3))
+
+    def other():
+        return tf.io.decode_image(contents, channels=3, expand_animations=False)
+
+    image = tf.cond(tf.io.is_jpeg(contents), jpeg, other)
     image.set_shape([None, None, 3])
     return image
 
@@ -72,16 +126,19 @@ def _finish_crop(window, flip, image_size, crop_size):
 def _decode_window(contents, corner, image_size, crop_size):
     """The uint8 window of one crop from an encoded image, decoding no more than it needs.
 
-    A JPEG that ends with its end-of-image marker is decoded only over the crop's window
-    (``tf.io.decode_and_crop_jpeg``: about a quarter less work than the whole image); any
-    other file is decoded whole and sliced, so a JPEG cut short always fails to decode (and
-    is skipped), whichever crop was drawn.
+    A JPEG that ends with its end-of-image marker is decoded only from the crop's window
+    down to the image's last row and column (``tf.io.decode_and_crop_jpeg``: less work than
+    the whole image; the last block is checked as in :func:`decode_image`); any other file
+    is decoded whole and sliced, so a JPEG cut short always fails to decode (and is
+    skipped), whichever crop was drawn.
     """
 
     def window_only():
-        shape = tf.io.extract_jpeg_shape(contents)
-        y0, x0, h, w = _window(shape[0], shape[1], corner, image_size, crop_size)
-        return tf.io.decode_and_crop_jpeg(contents, tf.stack([y0, x0, h, w]), channels=3)
+        height, width = _jpeg_shape_checked(contents)
+        y0, x0, h, w = _window(height, width, corner, image_size, crop_size)
+        to_end = tf.stack([y0, x0, height - y0, width - x0])
+        pixels = tf.io.decode_and_crop_jpeg(contents, to_end, channels=3)
+        return _checked_jpeg_pixels(pixels)[:h, :w]
 
     def whole():
         return _slice_window(decode_image(contents), corner, image_size, crop_size)

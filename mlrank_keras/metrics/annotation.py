@@ -19,7 +19,8 @@ Means run over all labels, and 0/0 counts as 0 (scikit-learn's ``zero_division=0
 never predicted has precision 0 and a label never true has recall 0, so a perfect model
 reaches C-R = 1 only if every label occurs in the evaluation set.
 
-The state is the per-label counts (weighted by ``sample_weight``), so the metrics add up
+A NaN score makes every metric NaN (:mod:`.base`: the package's NaN rule). The state is
+the per-label counts (weighted by ``sample_weight``), so the metrics add up
 exactly across batches and across the replicas of a distribution strategy.
 """
 
@@ -112,7 +113,7 @@ class PerLabelCountMetric(DecisionMetric):
         self.predicted_positives.assign_add(ops.sum(weights * predicted * known, axis=0))
         self.actual_positives.assign_add(ops.sum(weights * true, axis=0))
 
-    def result(self):
+    def state_result(self):
         if type(self).compute is None:
             raise NotImplementedError(
                 f"{type(self).__name__} has no `compute`: use one of its subclasses, or set "

@@ -1,5 +1,9 @@
 """Shared machinery of the annotation metrics: inputs, labels, weights and lazy state.
 
+NaN rule: a metric that has seen a NaN score (anywhere in a row of nonzero weight: the
+decision is made from the whole row) reports NaN until ``reset_state``, never a plausible
+number; ``+inf`` and ``-inf`` are scores like any other (they rank first and last).
+
 Label convention (as for the losses): ``y_true`` has ``y_pred``'s shape; an entry ``> 0.5``
 is a true label, one in ``[0, 0.5]`` a false one, and a negative entry (``-1``) an unknown
 label. The decision is made from the scores alone (a deployed model does not know which
@@ -54,9 +58,12 @@ def standardize_inputs(y_true, y_pred, sample_weight, dtype):
 
 
 def metric_inputs(metric, y_true, y_pred, sample_weight):
-    """:func:`standardize_inputs` for a metric whose state is per label: builds the state on
-    the first batch (``metric._build_for(num_labels)``) and refuses a batch of another width."""
+    """:func:`standardize_inputs` for a :class:`NaNAwareMetric` whose state is per label:
+    builds the state on the first batch (``metric._build_for(num_labels)``), refuses a batch
+    of another width and counts the rows with a NaN score."""
     y_true, scores, weights = standardize_inputs(y_true, y_pred, sample_weight, metric.dtype)
+    has_nan = ops.logical_and(ops.any(ops.isnan(scores), axis=-1), weights != 0)
+    metric.nan_rows.assign_add(ops.sum(ops.cast(has_nan, metric.dtype)))
     num_labels = scores.shape[-1]
     if metric.num_labels is None:
         metric._build_for(num_labels)
@@ -75,7 +82,29 @@ def safe_divide(numerator, denominator):
     return ops.where(positive, numerator / safe, ops.zeros_like(numerator))
 
 
-class DecisionMetric(keras.metrics.Metric):
+class NaNAwareMetric(keras.metrics.Metric):
+    """A metric whose result is NaN once it has seen a NaN score (the package's NaN rule).
+
+    Subclasses compute their value in ``state_result()``; ``nan_rows`` counts the rows with
+    a NaN score (kept up by :func:`metric_inputs`), and ``result()`` is NaN while it is
+    above 0.
+    """
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.nan_rows = self.add_variable(
+            shape=(), initializer="zeros", dtype=self.dtype, name="nan_rows"
+        )
+
+    def state_result(self):
+        raise NotImplementedError
+
+    def result(self):
+        value = ops.convert_to_tensor(self.state_result(), dtype=self.dtype)
+        return ops.where(self.nan_rows.value > 0, ops.full_like(value, float("nan")), value)
+
+
+class DecisionMetric(NaNAwareMetric):
     """Base of the metrics of a top-``k`` or thresholded decision.
 
     Subclasses create their state in ``build_state(num_labels)``: in ``__init__`` when

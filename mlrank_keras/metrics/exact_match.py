@@ -40,7 +40,7 @@ class ExactMatch(DecisionMetric):
         self.matches.assign_add(ops.sum(weights * match))
         self.count.assign_add(ops.sum(weights))
 
-    def result(self):
+    def state_result(self):
         if self.num_labels is None:
             return ops.zeros((), dtype=self.dtype)
         return safe_divide(self.matches.value, self.count.value)

@@ -2,11 +2,15 @@
 
 import math
 
-import keras
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.metrics.base import label_masks, metric_inputs, num_labels_argument
+from mlrank_keras.metrics.base import (
+    NaNAwareMetric,
+    label_masks,
+    metric_inputs,
+    num_labels_argument,
+)
 from mlrank_keras.validation import int_in_range
 
 
@@ -38,7 +42,7 @@ def average_precision_from_histograms(positives, negatives):
 
 
 @register
-class MeanAveragePrecision(keras.metrics.Metric):
+class MeanAveragePrecision(NaNAwareMetric):
     """Mean over labels of each label's average precision (mAP, the VOC standard).
 
     Each label's average precision is ``sum_n (R_n - R_{n-1}) P_n`` over the thresholds
@@ -46,7 +50,8 @@ class MeanAveragePrecision(keras.metrics.Metric):
     no interpolation). The mean runs over the labels with at least one true image in the
     data seen: a label with none has no defined AP (scikit-learn gives it 0 with a warning;
     here it is left out, so a perfect ranking scores 1); with no such label the result is 0.
-    Unknown labels (-1) are left out.
+    Unknown labels (-1) are left out. A NaN score makes the result NaN (until
+    ``reset_state``).
 
     To add up across batches and replicas, the state is two per-label histograms of the
     scores over ``num_thresholds`` equal bins of ``[0, 1]``; scores in one bin count as
@@ -124,7 +129,7 @@ class MeanAveragePrecision(keras.metrics.Metric):
         self.positives.assign_add(histogram(true))
         self.negatives.assign_add(histogram(false))
 
-    def result(self):
+    def state_result(self):
         if self.num_labels is None:
             return ops.zeros((), dtype=self.dtype)
         ap, has_positive = average_precision_from_histograms(

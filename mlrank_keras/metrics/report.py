@@ -72,7 +72,8 @@ def annotation_report(y_true, y_score, k=None, threshold=None, sample_weight=Non
         batch_size: how many rows to process at once.
 
     Returns:
-        A dict from each key in ``REPORT_KEYS`` to a Python float.
+        A dict from each key in ``REPORT_KEYS`` to a Python float; every value is NaN when
+        a score is NaN (the metrics' NaN rule).
 
     Example:
     >>> report = annotation_report([[1, 0, 0], [1, 0, 1], [0, 1, 0]],
@@ -90,14 +91,21 @@ def annotation_report(y_true, y_score, k=None, threshold=None, sample_weight=Non
     ng = counts.actual_positives.value
     report = {key: float(ops.convert_to_numpy(fn(nc, np_, ng))) for key, fn in _FROM_COUNTS.items()}
     report["0-1"] = float(ops.convert_to_numpy(exact.result()))
+    if _saw_nan(counts):  # the NaN rule of every metric
+        report = dict.fromkeys(report, float("nan"))
     return {key: report[key] for key in REPORT_KEYS}
+
+
+def _saw_nan(metric):
+    return float(ops.convert_to_numpy(metric.nan_rows.value)) > 0
 
 
 def per_class_scores(y_true, y_score, k=None, threshold=None, sample_weight=None, batch_size=4096):
     """Each label's precision, recall and F1 (and the counts behind them), as numpy arrays.
 
-    Returns a dict with ``"precision"``, ``"recall"``, ``"f1"`` (0 where undefined) and the
-    counts ``"Nc"``, ``"Np"``, ``"Ng"``, each of shape ``(L,)``. Arguments as for
+    Returns a dict with ``"precision"``, ``"recall"``, ``"f1"`` (0 where undefined, NaN for
+    NaN scores) and the counts ``"Nc"``, ``"Np"``, ``"Ng"``, each of shape ``(L,)``.
+    Arguments as for
     :func:`annotation_report`.
 
     Example:
@@ -117,6 +125,8 @@ def per_class_scores(y_true, y_score, k=None, threshold=None, sample_weight=None
         precision = np.where(np_ > 0, nc / np.where(np_ > 0, np_, 1), 0.0)
         recall = np.where(ng > 0, nc / np.where(ng > 0, ng, 1), 0.0)
         f1 = np.where(np_ + ng > 0, 2 * nc / np.where(np_ + ng > 0, np_ + ng, 1), 0.0)
+    if _saw_nan(counts):
+        precision, recall, f1 = (np.full_like(x, np.nan) for x in (precision, recall, f1))
     return {"precision": precision, "recall": recall, "f1": f1, "Nc": nc, "Np": np_, "Ng": ng}
 
 

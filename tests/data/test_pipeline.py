@@ -15,6 +15,7 @@ from mlrank_keras.data import (
     SkippedImages,
     array_dataset,
     crop_offsets,
+    decode_image,
     image_dataset,
     multi_hot,
     predict_five_crops,
@@ -370,3 +371,48 @@ def test_multi_hot_rows_given_as_a_list_are_refused_not_read_as_indices():
     np.testing.assert_array_equal(np.asarray(y), [[1, 0, 0], [0, 1, 0]])
     ((_, y),) = array_dataset(x, [[2], [0, 1]], num_labels=3, batch_size=2)
     np.testing.assert_array_equal(np.asarray(y), [[0, 0, 1], [1, 1, 0]])
+
+
+def cut_short_jpegs(folder):
+    """Issue 14, item 3: JPEGs that libjpeg decodes, with a warning only, as flat gray."""
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    data = tf.io.encode_jpeg(image, quality=90).numpy()
+    start_of_frame = data.find(b"\xff\xc0")  # height and width at bytes 5-8 after it
+    patched = bytearray(data)
+    patched[start_of_frame + 5 : start_of_frame + 9] = (12000).to_bytes(2, "big") * 2
+    files = {
+        "cut_with_end_marker.jpg": data[: len(data) // 2] + b"\xff\xd9",
+        "cut_in_last_row.jpg": data[: len(data) - 400] + b"\xff\xd9",  # about 1.5 of 20 MCUs
+        "header_12000x12000.jpg": bytes(patched),
+    }
+    for name, contents in files.items():
+        (folder / name).write_bytes(contents)
+    return [str(folder / name) for name in files]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(training=True),  # a random crop's window, decoded alone
+        dict(),  # the centre crop's window
+        dict(eval_crops="five"),  # decoded whole
+        dict(crop_size=None),  # decoded whole, no crop
+    ],
+    ids=["train_window", "centre_window", "five_crops", "whole"],
+)
+def test_a_jpeg_cut_short_is_skipped_even_with_an_end_marker(tmp_path, options):
+    good, _ = write_images(tmp_path, 4, size=(48, 40))
+    bad = cut_short_jpegs(tmp_path)
+    for path in bad:  # libjpeg decodes them: the bytes alone do not fail
+        contents = open(path, "rb").read()
+        assert tf.io.is_jpeg(contents) and contents.endswith(b"\xff\xd9")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="cut short|more pixels"):
+        decode_image(open(bad[0], "rb").read())
+    kwargs = dict(batch_size=3, image_size=32, crop_size=24, seed=0)
+    kwargs.update(options)
+    ds = image_dataset(good + bad, np.ones((len(good) + len(bad), 2)), **kwargs)
+    for _ in range(2 if options.get("training") else 1):  # random crops: every one checks
+        x, _ = batches(ds)
+        assert len(x) == len(good)
+    assert sorted(ds.skipped.paths) == sorted(bad)

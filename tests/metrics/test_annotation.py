@@ -323,3 +323,44 @@ def test_nan_scores_rank_last_on_every_backend():
         expected = np.zeros(4)
         expected[np.argsort(-row, kind="stable")[: i + 1]] = 1
         np.testing.assert_array_equal(decided[i], expected)
+
+
+METRIC_CLASSES = (
+    metrics.PerClassPrecision, metrics.PerClassRecall, metrics.PerClassF1,
+    metrics.OverallPrecision, metrics.OverallRecall, metrics.OverallF1, metrics.MacroF1,
+    metrics.NPlus, metrics.ExactMatch, metrics.MeanAveragePrecision,
+)
+
+
+@pytest.mark.parametrize("cls", METRIC_CLASSES, ids=lambda c: c.__name__)
+def test_a_nan_score_makes_the_metric_nan_until_reset(cls):
+    """Issue 14, item 2: the metrics reported numbers for NaN scores. The rule: NaN anywhere
+    in a row of nonzero weight (the decision reads the whole row) makes the result NaN."""
+    y = np.array([[1, 0, -1, 0], [0, 1, 0, 1]], "float32")
+    clean = np.array([[0.9, 0.1, 0.3, 0.2], [0.1, 0.8, 0.2, 0.7]], "float32")
+    metric = cls()
+    metric.update_state(y, clean)
+    assert np.isfinite(float(metric.result()))
+    dirty = clean.copy()
+    dirty[0, 2] = np.nan  # an unknown label's score: still part of the decision
+    metric.update_state(y, dirty)
+    assert np.isnan(float(metric.result()))
+    metric.update_state(y, clean)
+    assert np.isnan(float(metric.result()))  # stays NaN: the state holds the NaN batch
+    metric.reset_state()
+    metric.update_state(y, clean)
+    assert np.isfinite(float(metric.result()))
+    metric.update_state(y, dirty, sample_weight=np.array([0.0, 1.0]))  # weight 0: ignored
+    assert np.isfinite(float(metric.result()))
+    metric.update_state(y, np.where(np.isnan(dirty), np.inf, dirty))  # inf ranks first
+    assert np.isfinite(float(metric.result()))
+
+
+def test_the_report_of_nan_scores_is_nan():
+    y = np.array([[1, 0, 0], [0, 1, 0]], "float32")
+    scores = np.array([[0.9, np.nan, 0.1], [0.1, 0.8, 0.2]], "float32")
+    report = metrics.annotation_report(y, scores, k=1)
+    assert all(np.isnan(report[key]) for key in metrics.REPORT_KEYS)
+    assert "nan" in metrics.format_reports({"broken": report})
+    per_class = metrics.per_class_scores(y, scores, k=1)
+    assert all(np.isnan(per_class[key]).all() for key in ("precision", "recall", "f1"))
