@@ -20,9 +20,10 @@ def test_a_file_saved_here_loads_on_the_next_backend(tmp_path):
     expected = {}
     # The models with this library's own layers and losses (the others are Keras's).
     for name in ("warp_alexnet", "transform_alexnet", "drel", "wsabie", "linear_svm"):
-        model, x, _ = builders.tiny(name)
+        model, x, y = builders.tiny(name)
         model.save(tmp_path / f"{name}.keras")
         np.save(tmp_path / f"{name}.x.npy", x[:4])
+        np.save(tmp_path / f"{name}.y.npy", y[:4])
         expected[name] = to_numpy(model.predict(x[:4], verbose=0))
         keras.backend.clear_session()
     other = NEXT_BACKEND[keras.backend.backend()]
@@ -38,6 +39,10 @@ def test_a_file_saved_here_loads_on_the_next_backend(tmp_path):
     for name, values in expected.items():
         loaded = np.load(tmp_path / f"{name}.{other}.npy")
         np.testing.assert_allclose(loaded, values, rtol=1e-4, atol=1e-4, err_msg=name)
+        # Issue 14, item 13 (README): loaded with compile=False and compiled again there,
+        # the model trains on: finite losses, weights moved.
+        *losses, moved = np.load(tmp_path / f"{name}.{other}.trained.npy")
+        assert np.all(np.isfinite(losses)) and moved > 0, (name, losses, moved)
 
 
 @pytest.mark.skipif(
