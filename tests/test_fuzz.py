@@ -1,0 +1,274 @@
+"""Fuzz suite (issue 14): generated inputs through every loss, metric and decision.
+
+Each case is drawn from its own seed (``draw(seed)``), so a failure names the seed that
+replays it: shapes with 0 rows and 1 label, ranks 1-3, float16/bfloat16/float32/float64,
+exact ties, scores of 1e4 and 1e30, NaN and +-inf, unknown labels (-1) and rows with no
+positive or no negative. Every result is checked against the plain-loop references or the
+documented rule (README, "What happens with bad input"):
+
+* losses: a row with NaN or +inf on a known label is NaN; -inf takes the limit (a
+  positive at -inf makes an infinite loss, a negative at -inf violates nothing); a value
+  beyond the compute dtype's range is inf; otherwise the reference's value. The sort-based
+  losses are exact in float32 only while a row's scores spread less than ``2**24 *
+  margin`` (documented): beyond that only the NaN rule is checked;
+* metrics: NaN in a row makes the metric NaN, else the reference's top-k counts;
+* decisions: a NaN score ranks last (as -inf, the lower index first at a tie) and is never
+  above a threshold.
+"""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from mlrank_keras import layers as mk_layers
+from mlrank_keras import losses, metrics
+from tests.helpers import to_numpy
+from tests.losses import references as ref
+from tests.metrics import references as metric_ref
+
+NUM_CASES = 40  # per loss, metric and decision
+DTYPES = ("float16", "bfloat16", "float32", "float64")
+SPECIALS = (1e4, -1e4, 1e30, -1e30, np.nan, np.inf, -np.inf)
+COUNT_WIDTH = 4  # the label-count loss scores label counts 1..4
+
+
+def bpmll_capped(y, f, cap=50.0):
+    """BP-MLL as documented: ``exp(z)``, ``z = log(mean over pairs of exp(f_v - f_u))``, and
+    beyond ``z = 50`` its tangent-like continuation ``e^50 (1 + z - 50)`` (finite values)."""
+    out = np.zeros(y.shape[:-1])
+    for idx in np.ndindex(y.shape[:-1]):
+        positives, negatives = ref.split(y[idx])
+        if positives and negatives:
+            pairs = [f[idx][v] - f[idx][u] for u in positives for v in negatives]
+            z = ref.logsumexp(pairs) - math.log(len(pairs))
+            out[idx] = math.exp(z) if z <= cap else math.exp(cap) * (1.0 + z - cap)
+    return out
+
+
+LOSSES = {  # name: (function, keyword arguments, reference or None, sorts the scores)
+    "softmax": (losses.multilabel_softmax_loss, {}, ref.softmax, False),
+    "pairwise": (losses.pairwise_hinge_loss, {}, ref.pairwise, True),
+    "warp_exact": (losses.warp_loss, {"rank_estimate": "exact"}, ref.warp_exact, True),
+    "warp_sampled": (losses.warp_loss, {"rank_estimate": "sampled", "seed": 3}, None, True),
+    "lsep": (losses.lsep_loss, {}, ref.lsep, False),
+    "lsep_sampled": (losses.lsep_loss, {"num_pairs": 3, "seed": 3}, None, False),
+    "bpmll": (losses.bpmll_loss, {}, bpmll_capped, False),
+    "hinge_rank": (losses.hinge_rank_loss, {"num_negatives": None}, ref.hinge_rank, True),
+    "hinge_rank_sampled": (losses.hinge_rank_loss, {"num_negatives": 2, "seed": 3}, None, True),
+    "triplet": (losses.triplet_hinge_loss, {}, ref.triplet, True),
+    "threshold_estimation": (losses.threshold_estimation_loss, {}, ref.threshold_estimation, False),
+    "one_vs_all_hinge": (losses.one_vs_all_hinge_loss, {}, ref.one_vs_all_hinge, False),
+    "label_count": (losses.label_count_loss, {"from_logits": True}, ref.label_count, False),
+}
+
+
+def backend_float64():
+    """JAX computes float64 in float32 unless x64 is enabled."""
+    return keras.backend.backend() != "jax"
+
+
+def draw(seed, width=None):
+    """``(y, f, dtype)``: labels and float64 scores (not yet cast) of a random case."""
+    rng = np.random.default_rng(seed)
+    num_labels = int(rng.choice([1, 5]))  # few shapes: JAX compiles each one
+    rank = int(rng.choice([1, 2, 2, 3]))
+    rows = int(rng.choice([0, 4]))
+    lead = {1: (), 2: (rows,), 3: (rows, 2)}[rank]
+    y = rng.choice([0.0, 1.0, -1.0], size=(*lead, num_labels), p=[0.5, 0.35, 0.15])
+    if y.size and rng.random() < 0.5:  # the edge rows: no positive, no negative, one each
+        flat = y.reshape(-1, num_labels)
+        flat[0] = 0.0
+        flat[-1] = 1.0
+    f_width = num_labels if width is None else width
+    if rng.random() < 0.4:  # exact ties
+        f = rng.integers(-2, 3, size=(*lead, f_width)).astype("float64")
+    else:
+        f = 3.0 * rng.standard_normal((*lead, f_width))
+    flat_f = f.reshape(-1, f_width)
+    for row in flat_f:  # at most one special value of each kind in a row
+        for value in rng.choice(SPECIALS, size=int(rng.integers(0, 3)), replace=False):
+            row[rng.integers(f_width)] = value
+    dtype = str(rng.choice(DTYPES))
+    return y, f, dtype
+
+
+def cast(f, dtype):
+    """The scores as the backend holds them in ``dtype``, and those values in float64 (for
+    the references)."""
+    tensor = keras.ops.convert_to_tensor(f, dtype=dtype)
+    wide = "float64" if dtype == "float64" else "float32"
+    return tensor, to_numpy(keras.ops.cast(tensor, wide)).astype("float64")
+
+
+def compute_max(dtype):
+    wide = dtype == "float64" and backend_float64()
+    return np.finfo("float64" if wide else "float32").max
+
+
+def expected_loss_rows(name, y, g, dtype):
+    """Per row: the expected value, or None where only "not NaN" is checked."""
+    _, kwargs, reference, sorts = LOSSES[name]
+    num_labels = y.shape[-1]
+    y2 = y.reshape(-1, num_labels)
+    g2 = g.reshape(-1, g.shape[-1])
+    out = []
+    for labels, scores in zip(y2, g2, strict=True):
+        known = labels >= 0 if name != "label_count" else np.ones(len(scores), bool)
+        bad = np.isnan(scores) | (scores == np.inf)
+        if np.any(bad & known):
+            out.append(np.nan)
+            continue
+        if reference is None:
+            out.append(None)
+            continue
+        # unknown labels' scores are ignored; -inf is a limit: a very low finite score
+        clean = np.where(known, scores, 0.0)
+        clean = np.where(clean == -np.inf, -1e300, clean)
+        finite = clean[known & (clean > -1e300)]
+        spread = finite.max() - finite.min() if finite.size else 0.0
+        wide = dtype == "float64" and backend_float64()
+        if sorts and not wide and spread >= 2.0**23 * kwargs.get("margin", 1.0):
+            out.append(None)  # the documented float32 limit of the sort codes
+            continue
+        try:
+            value = float(reference(labels[None], clean[None])[0])
+        except OverflowError:  # beyond float64: inf in any dtype
+            value = np.inf
+        out.append(np.inf if abs(value) > min(compute_max(dtype), 1e200) else value)
+    return out, max(float(np.abs(np.where(np.isfinite(g2), g2, 0)).max(initial=0)), 1.0)
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_losses_follow_the_references_and_the_rules(name):
+    fn, kwargs, _, _ = LOSSES[name]
+    for seed in range(NUM_CASES):
+        y, f, dtype = draw(seed, width=COUNT_WIDTH if name == "label_count" else None)
+        scores, g = cast(f, dtype)
+        got = to_numpy(fn(y.astype("float32"), scores, **kwargs))
+        where = f"{name}, seed {seed}, dtype {dtype}, shape {y.shape}"
+        assert got.shape == y.shape[:-1], where
+        expected, scale = expected_loss_rows(name, y, g, dtype)
+        for value, want in zip(got.reshape(-1), expected, strict=True):
+            if want is None:
+                assert not np.isnan(value) or np.isnan(g).any(), where
+            elif np.isnan(want) or np.isinf(want):
+                np.testing.assert_equal(value, want, err_msg=where)
+            else:
+                eps = 1e-12 if dtype == "float64" and backend_float64() else 1e-6
+                tolerance = 10 * eps * scale * y.shape[-1] ** 2
+                assert abs(value - want) <= tolerance + 1e-4 * abs(want), (where, value, want)
+
+
+def metric_expected(cls, y, g, k):
+    """The reference value of a top-k metric for float64 scores ``g`` (no NaN)."""
+    y2, g2 = y.reshape(-1, y.shape[-1]), g.reshape(-1, g.shape[-1])
+    if cls is metrics.MeanAveragePrecision:
+        return None  # binned: checked for the NaN rule only
+    report = metric_ref.report(y2, metric_ref.top_k_sets(g2, k))
+    key = {v: key for key, v in REPORT_CLASSES.items()}[cls]
+    return report[key]
+
+
+REPORT_CLASSES = {
+    "C-P": metrics.PerClassPrecision,
+    "C-R": metrics.PerClassRecall,
+    "C-F1": metrics.PerClassF1,
+    "O-P": metrics.OverallPrecision,
+    "O-R": metrics.OverallRecall,
+    "O-F1": metrics.OverallF1,
+    "F1": metrics.MacroF1,
+    "N+": metrics.NPlus,
+    "0-1": metrics.ExactMatch,
+}
+
+
+@pytest.mark.parametrize(
+    "cls", [*REPORT_CLASSES.values(), metrics.MeanAveragePrecision], ids=lambda c: c.__name__
+)
+def test_metrics_follow_the_references_and_the_nan_rule(cls):
+    for seed in range(NUM_CASES):
+        y, f, dtype = draw(1000 + seed)
+        k = 1 + seed % min(3, y.shape[-1])
+        scores, g = cast(f, dtype)
+        metric = cls() if cls is metrics.MeanAveragePrecision else cls(k=k)
+        metric.update_state(y.astype("float32"), scores)
+        got = float(to_numpy(metric.result()))
+        where = f"{cls.__name__}, seed {1000 + seed}, dtype {dtype}, shape {y.shape}, k {k}"
+        if np.isnan(g).any():
+            assert np.isnan(got), where
+            continue
+        want = metric_expected(cls, y, g, k)
+        if want is None:
+            assert np.isfinite(got), where
+        else:
+            assert got == pytest.approx(want, abs=1e-6), where
+
+
+def reference_top_k(g, k):
+    keys = np.where(np.isnan(g), -np.inf, g)
+    decided = np.zeros(keys.shape, bool)
+    for i, row in enumerate(keys):
+        decided[i, metric_ref.top_k_sets([row], k)[0]] = True
+    return decided
+
+
+def test_decisions_follow_the_nan_rule():
+    for seed in range(NUM_CASES):
+        y, f, dtype = draw(2000 + seed)
+        scores, g = cast(f, dtype)
+        num_labels = g.shape[-1]
+        g2 = g.reshape(-1, num_labels)
+        where = f"seed {2000 + seed}, dtype {dtype}, shape {g.shape}"
+        for k in range(1, min(3, num_labels) + 1):
+            got = to_numpy(metrics.top_k_labels(scores, k)).reshape(-1, num_labels)
+            np.testing.assert_array_equal(got, reference_top_k(g2, k), err_msg=where)
+            layer = to_numpy(mk_layers.TopKDecision(k=k)(scores)).reshape(-1, num_labels)
+            np.testing.assert_array_equal(layer, reference_top_k(g2, k), err_msg=where)
+        threshold = 0.5
+        got = to_numpy(metrics.threshold_labels(scores, threshold)).reshape(-1, num_labels)
+        with np.errstate(invalid="ignore"):
+            np.testing.assert_array_equal(
+                got, np.nan_to_num(g2, nan=-np.inf) > threshold, err_msg=where
+            )
+        if g2.shape[0] and scores.ndim == 2:
+            counts = np.eye(num_labels, dtype="float32")[np.arange(len(g2)) % num_labels]
+            decided = to_numpy(mk_layers.LabelCountDecision()([scores, counts]))
+            for i, row in enumerate(g2):
+                expected = reference_top_k(row[None], i % num_labels + 1)[0]
+                np.testing.assert_array_equal(decided[i] > 0.5, expected, err_msg=where)
+
+
+def test_the_draws_cover_what_the_issue_lists():
+    """The generator itself: every kind of input the fuzz suite promises comes up."""
+    seen = {
+        "zero_rows": 0,
+        "one_label": 0,
+        "ranks": set(),
+        "dtypes": set(),
+        "nan": 0,
+        "inf": 0,
+        "minus_inf": 0,
+        "1e30": 0,
+        "1e4": 0,
+        "unknown": 0,
+        "ties": 0,
+    }
+    for seed in range(NUM_CASES):
+        y, f, dtype = draw(seed)
+        seen["zero_rows"] += y.size == 0
+        seen["one_label"] += y.shape[-1] == 1
+        seen["ranks"].add(y.ndim)
+        seen["dtypes"].add(dtype)
+        seen["nan"] += np.isnan(f).any()
+        seen["inf"] += (f == np.inf).any()
+        seen["minus_inf"] += (f == -np.inf).any()
+        seen["1e30"] += (np.abs(f) == 1e30).any()
+        seen["1e4"] += (np.abs(f) == 1e4).any()
+        seen["unknown"] += (y < 0).any()
+        finite = f[np.isfinite(f)]
+        seen["ties"] += finite.size != np.unique(finite).size
+    assert seen.pop("ranks") == {1, 2, 3}
+    assert seen.pop("dtypes") == set(DTYPES)
+    assert all(count > 0 for count in seen.values()), seen
