@@ -9,8 +9,8 @@ documented rule (README, "What happens with bad input"):
 * losses: a row with NaN or +inf on a known label is NaN; -inf takes the limit (a
   positive at -inf makes an infinite loss, a negative at -inf violates nothing); a value
   beyond the compute dtype's range is inf; otherwise the reference's value. The sort-based
-  losses are exact in float32 only while a row's scores spread less than ``2**24 *
-  margin`` (documented): beyond that only the NaN rule is checked;
+  losses are exact only while a row's scores spread less than ``2**24 * margin`` in
+  float32 and ``2**53 * margin`` in float64 (documented): beyond, only the NaN rule;
 * metrics: NaN in a row makes the metric NaN, else the reference's top-k counts;
 * decisions: a NaN score ranks last (as -inf, the lower index first at a tie) and is never
   above a threshold.
@@ -27,6 +27,7 @@ from mlrank_keras import losses, metrics
 from tests.helpers import to_numpy
 from tests.losses import references as ref
 from tests.metrics import references as metric_ref
+from tests.metrics.test_annotation import CLASSES as REPORT_CLASSES
 
 NUM_CASES = 40  # per loss, metric and decision
 DTYPES = ("float16", "bfloat16", "float32", "float64")
@@ -129,8 +130,8 @@ def expected_loss_rows(name, y, g, dtype):
         finite = clean[known & (clean > -1e300)]
         spread = finite.max() - finite.min() if finite.size else 0.0
         wide = dtype == "float64" and backend_float64()
-        if sorts and not wide and spread >= 2.0**23 * kwargs.get("margin", 1.0):
-            out.append(None)  # the documented float32 limit of the sort codes
+        if sorts and spread >= 2.0 ** (52 if wide else 23) * kwargs.get("margin", 1.0):
+            out.append(None)  # the documented limit of the sort codes (float32, float64)
             continue
         try:
             value = float(reference(labels[None], clean[None])[0])
@@ -169,19 +170,6 @@ def metric_expected(cls, y, g, k):
     report = metric_ref.report(y2, metric_ref.top_k_sets(g2, k))
     key = {v: key for key, v in REPORT_CLASSES.items()}[cls]
     return report[key]
-
-
-REPORT_CLASSES = {
-    "C-P": metrics.PerClassPrecision,
-    "C-R": metrics.PerClassRecall,
-    "C-F1": metrics.PerClassF1,
-    "O-P": metrics.OverallPrecision,
-    "O-R": metrics.OverallRecall,
-    "O-F1": metrics.OverallF1,
-    "F1": metrics.MacroF1,
-    "N+": metrics.NPlus,
-    "0-1": metrics.ExactMatch,
-}
 
 
 @pytest.mark.parametrize(

@@ -62,8 +62,10 @@ def weighted_violations(scores, pos, neg, margin, rank_weight):
     score_sorted = take_rows(scores, order)
     rank = ops.cumsum(is_neg, axis=-1)  # at a positive's slot: its violator count
     weight = is_pos * rank_weight(rank)
-    # A negative violates exactly the positives after it in the sorted row.
-    weight_after = ops.sum(weight, axis=-1, keepdims=True) - ops.cumsum(weight, axis=-1)
+    # A negative violates exactly the positives after it in the sorted row. Suffix sums,
+    # not total - prefix: after the last positive they are exactly 0, so a negative at -inf
+    # (sorted last) gets weight 0 and not a rounding residue times -inf.
+    weight_after = ops.flip(ops.cumsum(ops.flip(weight, axis=-1), axis=-1), axis=-1) - weight
     return ops.sum(
         masked(margin - score_sorted, weight * rank) + masked(score_sorted, is_neg * weight_after),
         axis=-1,

@@ -107,7 +107,10 @@ def warp_loss(y_true, y_pred, margin=1.0, rank_estimate="exact", seed=None):
     if rank_estimate == "exact":
 
         def rank_weight(rank):  # L(r) / r, and 0 for r = 0
-            return ops.take(harmonic, ops.cast(rank, "int32")) / ops.maximum(rank, 1.0)
+            # ones_like: PyTorch's maximum with a Python float returns float32
+            return ops.take(harmonic, ops.cast(rank, "int32")) / ops.maximum(
+                rank, ops.ones_like(rank)
+            )
 
         return weighted_violations(scores, pos, neg, margin, rank_weight)
     return _sampled_warp(scores, pos, neg, margin, harmonic, seed)
