@@ -27,7 +27,10 @@ def test_trains_and_the_loss_falls(name):
 @pytest.mark.parametrize("name", builders.NAMES)
 def test_keras_round_trip_gives_identical_predictions(name, tmp_path):
     model, x, y = builders.tiny(name)
-    model.fit(x[:32], y[:32], batch_size=16, epochs=1, verbose=0)
+    if name != "lsep_vgg16" or keras.backend.backend() == "tensorflow":
+        # A trained model (optimizer state saved too); VGG16's training step takes 15 s to
+        # compile on JAX, and the other builders save their optimizers on every backend.
+        model.fit(x[:32], y[:32], batch_size=16, epochs=1, verbose=0)
     path = tmp_path / f"{name}.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
