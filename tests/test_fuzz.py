@@ -65,9 +65,10 @@ LOSSES = {  # name: (function, keyword arguments, reference or None, sorts the s
 }
 
 
-def backend_float64():
-    """JAX computes float64 in float32 unless x64 is enabled."""
-    return keras.backend.backend() != "jax"
+def computes_in_float64(dtype):
+    """Whether scores of ``dtype`` are computed in float64 (half precision is computed in
+    float32, and JAX computes float64 in float32 unless x64 is enabled)."""
+    return dtype == "float64" and keras.backend.backend() != "jax"
 
 
 def draw(seed, width=None):
@@ -104,8 +105,7 @@ def cast(f, dtype):
 
 
 def compute_max(dtype):
-    wide = dtype == "float64" and backend_float64()
-    return np.finfo("float64" if wide else "float32").max
+    return np.finfo("float64" if computes_in_float64(dtype) else "float32").max
 
 
 def expected_loss_rows(name, y, g, dtype):
@@ -129,8 +129,8 @@ def expected_loss_rows(name, y, g, dtype):
         clean = np.where(clean == -np.inf, -1e300, clean)
         finite = clean[known & (clean > -1e300)]
         spread = finite.max() - finite.min() if finite.size else 0.0
-        wide = dtype == "float64" and backend_float64()
-        if sorts and spread >= 2.0 ** (52 if wide else 23) * kwargs.get("margin", 1.0):
+        mantissa_bits = 52 if computes_in_float64(dtype) else 23
+        if sorts and spread >= 2.0**mantissa_bits * kwargs.get("margin", 1.0):
             out.append(None)  # the documented limit of the sort codes (float32, float64)
             continue
         try:
@@ -157,7 +157,7 @@ def test_losses_follow_the_references_and_the_rules(name):
             elif np.isnan(want) or np.isinf(want):
                 np.testing.assert_equal(value, want, err_msg=where)
             else:
-                eps = 1e-12 if dtype == "float64" and backend_float64() else 1e-6
+                eps = 1e-12 if computes_in_float64(dtype) else 1e-6
                 tolerance = 10 * eps * scale * y.shape[-1] ** 2
                 assert abs(value - want) <= tolerance + 1e-4 * abs(want), (where, value, want)
 
