@@ -28,6 +28,7 @@ from tests.helpers import to_numpy
 from tests.losses import references as ref
 from tests.metrics import references as metric_ref
 from tests.metrics.test_annotation import CLASSES as REPORT_CLASSES
+from tests.metrics.test_annotation import METRIC_CLASSES
 
 NUM_CASES = 40  # per loss, metric and decision
 DTYPES = ("float16", "bfloat16", "float32", "float64")
@@ -172,9 +173,7 @@ def metric_expected(cls, y, g, k):
     return report[key]
 
 
-@pytest.mark.parametrize(
-    "cls", [*REPORT_CLASSES.values(), metrics.MeanAveragePrecision], ids=lambda c: c.__name__
-)
+@pytest.mark.parametrize("cls", METRIC_CLASSES, ids=lambda c: c.__name__)
 def test_metrics_follow_the_references_and_the_nan_rule(cls):
     for seed in range(NUM_CASES):
         y, f, dtype = draw(1000 + seed)
