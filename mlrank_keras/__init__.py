@@ -21,6 +21,7 @@ from mlrank_keras.models import (
     build_warp_alexnet,
     build_wsabie,
     cpu_alexnet,
+    cpu_convnet,
     ranker_features,
     with_label_vectors,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "build_warp_alexnet",
     "build_wsabie",
     "cpu_alexnet",
+    "cpu_convnet",
     "decisions",
     "labels",
     "layers",

@@ -2,7 +2,7 @@
 options, the table of rankers they train and the training loop that prints and saves.
 
 Not part of the library's API (it may change with the recipes); the library's own pieces
-are :func:`mlrank_keras.models.build_ranker`, :func:`mlrank_keras.models.cpu_alexnet` and
+are :func:`mlrank_keras.models.build_ranker`, :func:`mlrank_keras.models.cpu_convnet` and
 :func:`mlrank_keras.data.load_data`.
 
 >>> parser = recipe_parser("demo", epochs=6)
@@ -23,7 +23,7 @@ import keras
 
 from mlrank_keras import losses
 from mlrank_keras.data import DATASETS, load_data
-from mlrank_keras.models import build_ranker, cpu_alexnet
+from mlrank_keras.models import build_ranker, cpu_convnet
 
 # A notebook kernel has no command line of its own: it reads the recipe's options here.
 ARGS_ENV = "MLRANK_RECIPE_ARGS"
@@ -38,21 +38,71 @@ RANKERS = {
 }
 
 
-def build_recipe_ranker(key, num_labels, crop_size, width=0.5, learning_rate=1e-3):
-    """The ranker of :data:`RANKERS` ``key`` on :func:`cpu_alexnet`, compiled with ``Adam``.
+# Each loss's learning rate (and margin) for the recipes, chosen by `benchmarks/lr_grid.py`
+# on a validation split carved from GlyphTags' training set (its grid is in BENCHMARKS.md).
+# BP-MLL was not in the grid: it takes softmax's rate.
+SETTINGS = {
+    "softmax": {"learning_rate": 5e-3},
+    "ranking": {"learning_rate": 5e-3, "margin": 1.0},
+    "warp": {"learning_rate": 5e-3, "margin": 1.0},
+    "bpmll": {"learning_rate": 5e-3},
+    "lsep": {"learning_rate": 5e-3},
+}
+WARMUP_EPOCHS = 1
 
-    The papers train with SGD (Gong: momentum 0.9, rate 0.002; Li: rate 0.001) from
-    ImageNet weights; a short CPU run from scratch needs Adam's faster start.
+
+def recipe_optimizer(learning_rate, steps_per_epoch, epochs, warmup_epochs=WARMUP_EPOCHS):
+    """Adam with a linear warm-up over ``warmup_epochs`` to ``learning_rate``, then a
+    cosine decay to 0 at the end of ``epochs``.
+
+    >>> optimizer = recipe_optimizer(1e-2, steps_per_epoch=10, epochs=3)
+    >>> schedule = optimizer._learning_rate
+    >>> [round(float(schedule(s)), 4) for s in (0, 5, 10, 20, 30)]
+    [0.0, 0.005, 0.01, 0.005, 0.0]
+    """
+    total = max(1, int(steps_per_epoch) * int(epochs))
+    warmup = min(total - 1, int(steps_per_epoch * warmup_epochs)) if epochs > 1 else 0
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0 if warmup else learning_rate,
+        decay_steps=total - warmup,
+        warmup_target=learning_rate if warmup else None,
+        warmup_steps=warmup,
+    )
+    return keras.optimizers.Adam(schedule)
+
+
+def build_recipe_ranker(
+    key, num_labels, crop_size, width=0.5, *, steps_per_epoch, epochs, learning_rate=None,
+    margin=None,
+    loss_kwargs=None,
+):
+    """The ranker of :data:`RANKERS` ``key`` on :func:`cpu_convnet`, compiled with the
+    :func:`recipe_optimizer` at the loss's tuned learning rate (:data:`SETTINGS`; pass
+    ``learning_rate`` or ``margin`` to override them; ``loss_kwargs`` go to the loss too).
+
+    The papers fine-tune ImageNet weights with SGD (Gong: momentum 0.9, rate 0.002; Li: rate
+    0.001); a short CPU run from scratch on a network with batch normalisation learns
+    fastest with Adam and a warm-up. TensorFlow compiles without XLA: on a CPU, XLA's
+    convolutions take about 1.5 times as long as TensorFlow's own (BENCHMARKS.md).
     """
     if key not in RANKERS:
         raise ValueError(f"`key` must be one of {list(RANKERS)}. Received: key={key!r}")
-    return build_ranker(
-        num_labels,
-        RANKERS[key][1](),
-        backbone=cpu_alexnet(crop_size, width),
-        optimizer=keras.optimizers.Adam(learning_rate),
-        name=key,
+    settings = dict(SETTINGS[key])
+    if learning_rate is not None:
+        settings["learning_rate"] = learning_rate
+    if margin is not None and "margin" in settings:
+        settings["margin"] = margin
+    settings.update(loss_kwargs or {})
+    rate = settings.pop("learning_rate")
+    model = build_ranker(
+        num_labels, None, backbone=cpu_convnet(crop_size, width), compile=False, name=key
     )
+    model.compile(
+        optimizer=recipe_optimizer(rate, steps_per_epoch, epochs),
+        loss=RANKERS[key][1](**settings),
+        jit_compile=False if keras.backend.backend() == "tensorflow" else "auto",
+    )
+    return model
 
 
 def train_rankers(data, keys, args, out=None):
@@ -62,9 +112,19 @@ def train_rankers(data, keys, args, out=None):
     ``out``, each model is saved there as ``{key}.keras``.
     """
     trained = {}
+    steps_per_epoch = math.ceil(len(data.y_train) / args.batch_size)
     for key in keys:
         keras.utils.set_random_seed(args.seed)
-        model = build_recipe_ranker(key, data.num_labels, data.crop_size, args.width)
+        model = build_recipe_ranker(
+            key,
+            data.num_labels,
+            data.crop_size,
+            args.width,
+            steps_per_epoch=steps_per_epoch,
+            epochs=args.epochs,
+            learning_rate=getattr(args, "learning_rate", None),
+            margin=getattr(args, "margin", None),
+        )
         print(f"--- {RANKERS[key][0]}")
         start = time.perf_counter()
         # Shuffled (per epoch, from the seed) by tf.data.
@@ -89,8 +149,8 @@ def recipe_parser(prog, description=None, *, epochs=6, width=0.5, batch_size=64)
     parser.add_argument("--batch-size", type=int, default=batch_size)
     parser.add_argument("--train-images", type=int, help="GlyphTags: 10,000; else the split")
     parser.add_argument("--test-images", type=int, help="GlyphTags: 2,000; else the split")
-    parser.add_argument("--image-size", type=int, help="64 (GlyphTags), 128 (photographs)")
-    parser.add_argument("--crop-size", type=int, help="56 (GlyphTags), 112 (photographs)")
+    parser.add_argument("--image-size", type=int, help="32 (GlyphTags), 128 (photographs)")
+    parser.add_argument("--crop-size", type=int, help="28 (GlyphTags), 112 (photographs)")
     parser.add_argument("--width", type=float, default=width, help="scales the backbone")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=f"out/{prog.split()[-1]}", help="results folder")
@@ -131,8 +191,8 @@ def parse_recipe_args(parser, argv=None):
     return args
 
 
-def load_recipe_data(args):
-    """:func:`load_data` with a recipe's parsed options.
+def load_recipe_data(args, validation_images=0):
+    """:func:`load_data` with a recipe's parsed options (``validation_images``: see there).
 
     A TFDS dataset missing from ``--data-dir`` ends the command with a message that says
     how to prepare it (the commands never download).
@@ -148,6 +208,7 @@ def load_recipe_data(args):
             image_size=args.image_size,
             crop_size=args.crop_size,
             seed=args.seed,
+            validation_images=validation_images,
         )
     except AssertionError as error:  # TFDS's "Dataset ...: could not find data in ..."
         if "could not find data" not in str(error):

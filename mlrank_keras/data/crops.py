@@ -163,8 +163,11 @@ class Augment:
     pixels that are cropped away.
     """
 
-    def __init__(self, training, image_size, crop_size, eval_crops, normalization, encoded):
+    def __init__(
+        self, training, image_size, crop_size, eval_crops, normalization, encoded, flip=True
+    ):
         self.training = training
+        self.flip = bool(flip)
         self.image_size = image_size
         self.crop_size = crop_size
         self.eval_crops = eval_crops
@@ -190,7 +193,7 @@ class Augment:
         if self.training:
             # One draw picks both: the crop (draw % 5) and the flip (draw >= 5).
             draw = tf.random.stateless_uniform([], seed=seed, maxval=10, dtype=tf.int32)
-            which, flip = draw % 5, draw >= 5
+            which, flip = draw % 5, (draw >= 5) & self.flip
         if self.encoded and self.one_crop and self.image_size is not None:
             corner = self._corners(None)[which]
             return _decode_window(image, corner, self.image_size, self.crop_size), flip

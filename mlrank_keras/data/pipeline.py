@@ -66,6 +66,7 @@ def image_dataset(
     shuffle=None,
     seed=None,
     drop_remainder=False,
+    flip=True,
     skipped=None,
     num_parallel_calls=AUTOTUNE,
 ):
@@ -86,6 +87,9 @@ def image_dataset(
             [0, 255].
         shuffle: shuffle the files each epoch (default: ``training``).
         seed: makes the shuffle, crops and flips deterministic (each epoch still differs).
+        flip: whether training mirrors images left-right (half of them, at random). Turn it
+            off where a mirror image is not the same label (digits, text, glyphs); the crops
+            drawn are the same either way.
         skipped: a ``SkippedImages`` to record unreadable files in (a new one by default).
         num_parallel_calls: how many files are read, decoded and transformed at once.
 
@@ -120,7 +124,7 @@ def image_dataset(
     num_examples = len(paths)
     path_table = tf.constant(paths)
     label_table = tf.constant(label_rows)
-    augment = Augment(training, image_size, crop_size, eval_crops, normalization, True)
+    augment = Augment(training, image_size, crop_size, eval_crops, normalization, True, flip)
     to_labels = label_encoder(num_labels, dense)
 
     def load(index, noise):
@@ -191,6 +195,7 @@ def array_dataset(
     shuffle=None,
     seed=None,
     drop_remainder=False,
+    flip=True,
 ):
     """A batched ``(images, multi-hot labels)`` dataset from in-memory images.
 
@@ -229,7 +234,7 @@ def array_dataset(
     grey = images.shape[-1] == 1
     image_table = tf.constant(images)
     label_table = tf.constant(label_rows)
-    augment = Augment(training, image_size, crop_size, eval_crops, normalization, False)
+    augment = Augment(training, image_size, crop_size, eval_crops, normalization, False, flip)
     to_labels = label_encoder(num_labels, dense)
 
     def load(index, noise):

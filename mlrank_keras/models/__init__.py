@@ -4,6 +4,7 @@ their backbones, Li's label decision heads and the analysis tools."""
 from mlrank_keras.models.backbones import (
     alexnet_backbone,
     cpu_alexnet,
+    cpu_convnet,
     gong_alexnet,
     transform_alexnet,
     vgg16,
@@ -46,6 +47,7 @@ __all__ = [
     "build_warp_alexnet",
     "build_wsabie",
     "cpu_alexnet",
+    "cpu_convnet",
     "gong_alexnet",
     "gong_optimizer",
     "ranker_features",

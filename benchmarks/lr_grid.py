@@ -1,0 +1,110 @@
+"""Each loss's learning rate (and margin), chosen on a validation split: the grid.
+
+Trains the main job's rankers (the same CPU backbone, schedule and epochs) on GlyphTags'
+training set less its last ``--validation-images`` images, and scores them on those images
+(never on the test set) by C-F1 at the top 3 labels, the main job's measure. First every
+learning rate of ``--rates`` at margin 1; then, at each margin loss's best rate, the other
+``--margins``. Sampled WARP (Gong's estimator, `build_warp_alexnet`'s default) runs at every
+rate too, to compare the two rank estimates each at its best. Prints the grid (C-F1, C-R, N+,
+the first and last epochs' mean training loss) and the chosen values, which are what
+``mlrank_keras._workbench.SETTINGS`` holds.
+
+    TF_ENABLE_ONEDNN_OPTS=1 python benchmarks/lr_grid.py
+"""
+
+import json
+import math
+import pathlib
+import time
+
+import keras
+
+from mlrank_keras import _workbench as workbench
+from mlrank_keras import metrics
+
+VARIANTS = {  # name: (RANKERS key, extra loss arguments)
+    "softmax": ("softmax", {}),
+    "ranking": ("ranking", {}),
+    "warp": ("warp", {"rank_estimate": "exact"}),
+    "warp (sampled)": ("warp", {"rank_estimate": "sampled", "seed": 0}),
+    "lsep": ("lsep", {}),
+}
+MARGIN_LOSSES = ("ranking", "warp")
+
+
+def train_one(data, args, name, rate, margin):
+    key, loss_kwargs = VARIANTS[name]
+    keras.utils.set_random_seed(args.seed)
+    model = workbench.build_recipe_ranker(
+        key,
+        data.num_labels,
+        data.crop_size,
+        args.width,
+        steps_per_epoch=math.ceil(len(data.y_train) / args.batch_size),
+        epochs=args.epochs,
+        learning_rate=rate,
+        margin=margin,
+        loss_kwargs=loss_kwargs,
+    )
+    start = time.perf_counter()
+    history = model.fit(data.train, epochs=args.epochs, verbose=0, shuffle=False)
+    seconds = time.perf_counter() - start
+    scores = model.predict(data.test, verbose=0)
+    report = metrics.annotation_report(data.y_test, scores, k=3)
+    losses = history.history["loss"]
+    row = dict(
+        loss=name, rate=rate, margin=margin, seconds=round(seconds, 1),
+        c_f1=float(report["C-F1"]), c_r=float(report["C-R"]), n_plus=int(report["N+"]),
+        loss_first=float(losses[0]), loss_last=float(losses[-1]),
+    )
+    print(
+        f"| {name} | {rate:g} | {'' if margin is None else f'{margin:g}'} | "
+        f"{100 * row['c_f1']:.2f} | {100 * row['c_r']:.2f} | {row['n_plus']} | "
+        f"{row['loss_first']:.4g} | {row['loss_last']:.4g} | {seconds:.0f} |",
+        flush=True,
+    )
+    return row
+
+
+def main(argv=None):
+    parser = workbench.recipe_parser("lr_grid", __doc__.split("\n")[0], epochs=10)
+    parser.add_argument("--losses", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--rates", type=float, nargs="+", default=[2e-3, 5e-3, 1e-2])
+    parser.add_argument("--margins", type=float, nargs="+", default=[0.5, 1.0, 2.0])
+    parser.add_argument("--validation-images", type=int, default=2000)
+    args = workbench.parse_recipe_args(parser, argv)
+    if args.smoke:
+        args.validation_images = min(args.validation_images, 64)
+    data = workbench.load_recipe_data(args, validation_images=args.validation_images)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print(
+        f"Keras {keras.__version__}, backend {keras.backend.backend()}; {args.dataset}: "
+        f"{len(data.y_train)} training and {len(data.y_test)} validation images (the end of "
+        f"the training split), {args.epochs} epochs, seed {args.seed}; C-F1 and C-R at top 3\n"
+    )
+    print("| loss | rate | margin | C-F1 | C-R | N+ | loss, epoch 1 | loss, last | s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    start, rows, chosen = time.perf_counter(), [], {}
+    for name in args.losses:
+        key = VARIANTS[name][0]
+        margin = 1.0 if key in MARGIN_LOSSES else None
+        runs = [train_one(data, args, name, rate, margin) for rate in args.rates]
+        best = max(runs, key=lambda r: r["c_f1"])
+        if key in MARGIN_LOSSES:
+            for other in args.margins:
+                if other != margin:
+                    runs.append(train_one(data, args, name, best["rate"], other))
+            best = max(runs, key=lambda r: r["c_f1"])
+        rows += runs
+        chosen[name] = {"learning_rate": best["rate"]}
+        if best["margin"] is not None:
+            chosen[name]["margin"] = best["margin"]
+        (out / "grid.json").write_text(json.dumps({"rows": rows, "chosen": chosen}, indent=1))
+    print(f"\nChosen ({time.perf_counter() - start:.0f} s):")
+    for name, values in chosen.items():
+        print(f"  {name}: {values}")
+
+
+if __name__ == "__main__":
+    main()
