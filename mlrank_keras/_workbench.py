@@ -75,10 +75,12 @@ def build_recipe_ranker(
     key, num_labels, crop_size, width=0.5, *, steps_per_epoch, epochs, learning_rate=None,
     margin=None,
     loss_kwargs=None,
+    metrics=None,
 ):
     """The ranker of :data:`RANKERS` ``key`` on :func:`cpu_convnet`, compiled with the
     :func:`recipe_optimizer` at the loss's tuned learning rate (:data:`SETTINGS`; pass
-    ``learning_rate`` or ``margin`` to override them; ``loss_kwargs`` go to the loss too).
+    ``learning_rate`` or ``margin`` to override them; ``loss_kwargs`` go to the loss too;
+    ``metrics`` to ``compile``).
 
     The papers fine-tune ImageNet weights with SGD (Gong: momentum 0.9, rate 0.002; Li: rate
     0.001); a short CPU run from scratch on a network with batch normalisation learns
@@ -100,6 +102,7 @@ def build_recipe_ranker(
     model.compile(
         optimizer=recipe_optimizer(rate, steps_per_epoch, epochs),
         loss=RANKERS[key][1](**settings),
+        metrics=metrics,
         jit_compile=False if keras.backend.backend() == "tensorflow" else "auto",
     )
     return model

@@ -19,6 +19,7 @@ prepared TFDS dataset. Label vectors: the shipped GloVe 6B 50-d vectors of the d
 # label set, also labels it never saw. GlyphTags by default: no download.
 
 # %%
+import math
 import pathlib
 
 import keras
@@ -31,7 +32,7 @@ from mlrank_keras.data import select_labels
 from mlrank_keras.embeddings import glove_label_vectors
 from mlrank_keras.models import (
     build_transform_alexnet,
-    cpu_alexnet,
+    cpu_convnet,
     row_classifier_jaccard,
     row_classifier_votes,
     transform_matrices,
@@ -56,13 +57,16 @@ print(f"{data.name}: {data.num_labels} labels with {vectors.shape[1]}-d GloVe ve
 
 # %%
 def train_transform(label_vectors, rows, epochs, train, name):
-    """A transformation model on the CPU backbone, trained from ``args.seed``."""
+    """A transformation model on the CPU backbone, trained from ``args.seed`` with the
+    recipes' schedule at WARP's tuned learning rate (its loss is a hinge rank loss too)."""
     keras.utils.set_random_seed(args.seed)
+    steps_per_epoch = math.ceil(len(data.y_train) / args.batch_size)
+    rate = workbench.SETTINGS["warp"]["learning_rate"]
     model = build_transform_alexnet(
         label_vectors,
         k=rows,
-        backbone=cpu_alexnet(data.crop_size, args.width),
-        optimizer=keras.optimizers.Adam(1e-3),
+        backbone=cpu_convnet(data.crop_size, args.width),
+        optimizer=workbench.recipe_optimizer(rate, steps_per_epoch, epochs),
         seed=args.seed,
         name=name,
     )

@@ -81,9 +81,52 @@ def test_recipe_options_come_from_the_environment_in_a_notebook(monkeypatch):
 
 def test_build_ranker_names_the_allowed_keys():
     with pytest.raises(ValueError, match="'hinge'"):
-        workbench.build_recipe_ranker("hinge", 5, 28)
-    model = workbench.build_recipe_ranker("bpmll", 5, 28, width=0.25)
+        workbench.build_recipe_ranker("hinge", 5, 28, steps_per_epoch=2, epochs=1)
+    model = workbench.build_recipe_ranker("bpmll", 5, 28, width=0.25, steps_per_epoch=2, epochs=1)
     assert model.output_shape == (None, 5) and model.loss.name == "bpmll_loss"
+
+
+def test_recipe_rankers_take_the_tuned_settings_unless_overridden():
+    tuned = workbench.SETTINGS["warp"]
+    model = workbench.build_recipe_ranker("warp", 5, 28, width=0.25, steps_per_epoch=10, epochs=4)
+    assert model.loss.get_config()["margin"] == tuned["margin"]
+    schedule = model.optimizer._learning_rate
+    assert float(schedule(10)) == pytest.approx(tuned["learning_rate"])  # after one epoch
+    model = workbench.build_recipe_ranker(
+        "warp", 5, 28, width=0.25, steps_per_epoch=10, epochs=4, learning_rate=0.1, margin=0.25,
+        loss_kwargs={"rank_estimate": "sampled"},
+    )
+    config = model.loss.get_config()
+    assert (config["margin"], config["rank_estimate"]) == (0.25, "sampled")
+    assert float(model.optimizer._learning_rate(10)) == pytest.approx(0.1)
+
+
+def test_recipe_schedule_warms_up_then_follows_a_cosine_to_zero():
+    schedule = workbench.recipe_optimizer(0.01, steps_per_epoch=4, epochs=5)._learning_rate
+    # Hand-worked: 4 warm-up steps from 0, then 0.01 * (1 + cos(pi * t / 16)) / 2.
+    expected = [0.01 * s / 4 for s in range(4)]
+    expected += [0.005 * (1 + np.cos(np.pi * t / 16)) for t in range(17)]
+    got = [float(schedule(s)) for s in range(21)]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-9)
+    one_epoch = workbench.recipe_optimizer(0.01, steps_per_epoch=4, epochs=1)._learning_rate
+    assert float(one_epoch(0)) == pytest.approx(0.01)  # no warm-up in a single epoch
+
+
+def test_validation_images_are_the_end_of_the_training_split():
+    full = load_data(train_images=40, test_images=8, image_size=32, crop_size=28)
+    tuning = load_data(
+        train_images=40, test_images=8, image_size=32, crop_size=28, validation_images=10
+    )
+    np.testing.assert_array_equal(tuning.y_train, full.y_train[:30])
+    np.testing.assert_array_equal(tuning.y_test, full.y_train[30:])
+    validation = np.concatenate([x for x, _ in tuning.test.as_numpy_iterator()])
+    training = np.concatenate([x for x, _ in full.train_eval.as_numpy_iterator()])
+    np.testing.assert_array_equal(validation, training[30:])
+    for bad in (40, -1):
+        with pytest.raises(ValueError, match=f"validation_images={bad}"):
+            load_data(train_images=40, image_size=32, crop_size=28, validation_images=bad)
+    with pytest.raises(ValueError, match="validation_images"):
+        load_data("voc2007", data_dir="x", validation_images=10)
 
 
 def test_every_access_to_data_train_starts_the_same_stream():

@@ -74,7 +74,8 @@ def load_data(
     ``image_size`` and ``crop_size`` default to 32 and 28 for GlyphTags, 128 and 112 for the
     photograph datasets (Gong's 256 and 220 are too large for a CPU run; pass them to use
     them); at 32 x 32 the smallest GlyphTags glyph is 8 pixels high, still legible, and a
-    CPU trains four times the epochs it could at 64 x 64. ``train_images`` and ``test_images`` take the first images of each split.
+    CPU trains four times the epochs it could at 64 x 64. ``train_images`` and
+    ``test_images`` take the first images of each split.
 
     Training mirrors the photographs left-right at random, but not GlyphTags: a mirrored
     digit is not the same digit (or no digit at all).

@@ -103,6 +103,28 @@ def test_training_crops_are_one_of_ten_and_all_occur():
     assert seen == set(range(10))
 
 
+def test_flip_false_draws_the_same_crops_never_mirrored():
+    """Digits and glyphs: ``flip=False`` keeps the five crops (the same draws, seed for seed)
+    and never mirrors one."""
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (9, 9, 3), dtype=np.uint8)
+    images = np.repeat(image[None], 200, axis=0)
+    candidates = [imagenet(c) for c in five_reference(image, 5)]
+    labels = np.ones((200, 1))
+    mirrored, _ = batches(array_dataset(images, labels, training=True, crop_size=5, seed=3))
+    kept, _ = batches(
+        array_dataset(images, labels, training=True, crop_size=5, seed=3, flip=False)
+    )
+    seen = set()
+    for crop, other in zip(kept, mirrored, strict=True):
+        matches = [k for k, c in enumerate(candidates) if np.allclose(crop, c, atol=1e-5)]
+        assert len(matches) == 1
+        seen.add(matches[0])
+        # The same corner as with flips: the crop itself or its mirror.
+        assert np.allclose(other, crop, atol=1e-5) or np.allclose(other, crop[:, ::-1], atol=1e-5)
+    assert seen == set(range(5))
+
+
 def test_normalizations_match_references():
     rng = np.random.default_rng(2)
     images = rng.integers(0, 256, (4, 6, 6, 3), dtype=np.uint8)

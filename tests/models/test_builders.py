@@ -94,3 +94,19 @@ def test_vgg16_loads_a_local_weights_file(tmp_path):
     loaded = model.get_layer("vgg16")
     for a, b in zip(loaded.weights, source.weights, strict=True):
         np.testing.assert_array_equal(to_numpy(a), to_numpy(b))
+
+
+def test_cpu_convnet_is_the_documented_stack():
+    model = mk.cpu_convnet(28, width=0.5, filters=(8, 16), convs_per_stage=2)
+    kinds = [type(layer).__name__ for layer in model.layers[1:]]
+    block = ["Conv2D", "BatchNormalization", "Activation"]
+    assert kinds == block * 2 + ["MaxPooling2D"] + block * 2 + ["GlobalAveragePooling2D", "Dropout"]
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [4, 4, 8, 8]  # filters times width
+    assert all(c.kernel_size == (3, 3) and not c.use_bias for c in convs)
+    assert model.output_shape == (None, 8)
+    # Hand count: 3*3*(3*4 + 4*4 + 4*8 + 8*8) kernel weights, 4 BN parameters per channel.
+    assert model.count_params() == 9 * (12 + 16 + 32 + 64) + 4 * (4 + 4 + 8 + 8)
+    for bad in (0, float("nan")):
+        with pytest.raises(ValueError, match="width"):
+            mk.cpu_convnet(28, width=bad)
