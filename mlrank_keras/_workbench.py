@@ -142,7 +142,7 @@ def train_rankers(data, keys, args, out=None):
     return trained
 
 
-def recipe_parser(prog, description=None, *, epochs=6, width=0.5, batch_size=64):
+def recipe_parser(prog, description=None, *, epochs=10, width=0.5, batch_size=64):
     """An ``argparse`` parser with the options every recipe takes (and ``--smoke``)."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--dataset", choices=DATASETS, default="glyphtags")

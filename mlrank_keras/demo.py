@@ -2,8 +2,9 @@
 
 Run with ``make demo``, ``mlrank-keras demo`` or ``python -m mlrank_keras.demo``. By default
 it trains four models on GlyphTags (the embedded dataset: real MNIST and Fashion-MNIST glyphs,
-20 long-tailed labels, no download), all on the same small AlexNet-shaped backbone sized for a
-CPU: Gong et al.'s multilabel softmax, pairwise ranking and WARP losses, and Li et al.'s LSEP.
+20 long-tailed labels, no download), all on the same small CNN sized for a CPU
+(:func:`mlrank_keras.models.cpu_convnet`: batch normalisation, global pooling): Gong et
+al.'s multilabel softmax, pairwise ranking and WARP losses, and Li et al.'s LSEP.
 It prints one table of C-P, C-R, C-F1, O-P, O-R, O-F1, F1, N+ and 0-1 for the top ``k`` labels
 of each test image (with Gong's upper-bound row), and saves the ``.keras`` models, the table
 and the per-class recall and precision-recall figures in ``--out``.
@@ -11,10 +12,11 @@ and the per-class recall and precision-recall figures in ``--out``.
 ``--dataset voc2007|coco2014|nuswide --data-dir DIR`` runs it on a prepared TFDS dataset
 (NUS-WIDE: ``--manual-dir`` with its download). ``--smoke`` is a seconds-long run.
 
-The demo, like the recipes, trains from scratch with Adam (learning rate 1e-3): a short CPU
-run needs its faster start (the papers fine-tune ImageNet weights with SGD). It trains 4 epochs
-by default, so the whole job stays within 10 minutes on a 2-core CPU without AVX-512
-(``--epochs 6`` is what ``benchmarks/quality.py`` trains).
+The demo, like the recipes, trains from scratch with Adam, a one-epoch warm-up and a cosine
+decay, each loss at the learning rate (and margin) that ``benchmarks/lr_grid.py`` chose on a
+validation split of the training set (the papers fine-tune ImageNet weights with SGD). It
+trains 10 epochs at 28 x 28, without mirroring (a mirrored digit is another glyph), so the
+whole job stays within 10 minutes on a 2-core CPU without AVX-512.
 """
 
 import pathlib
@@ -29,7 +31,7 @@ MODELS = ("softmax", "ranking", "warp", "lsep")
 
 
 def parse(argv=None):
-    parser = workbench.recipe_parser("mlrank-keras demo", __doc__.split("\n")[0], epochs=4)
+    parser = workbench.recipe_parser("mlrank-keras demo", __doc__.split("\n")[0], epochs=10)
     parser.add_argument("--models", nargs="+", choices=list(workbench.RANKERS), default=MODELS)
     parser.add_argument("--k", type=int, default=3, help="labels per image in the table")
     args = workbench.parse_recipe_args(parser, argv)

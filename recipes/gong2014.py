@@ -11,11 +11,13 @@ a prepared TFDS dataset (``--dataset nuswide --manual-dir DIR`` is the paper's).
 # %% [markdown]
 # # Gong et al. 2014: deep convolutional ranking
 #
-# Three losses on one AlexNet-shaped CNN (multilabel softmax, pairwise ranking, WARP) against
+# Three losses on one CNN (multilabel softmax, pairwise ranking, WARP) against
 # fixed visual features with kNN tag transfer and one-vs-all linear SVMs; Tables 1-2 (top 3
 # and top 5 labels) and Figures 2-3 (per-label recall and precision). GlyphTags by default:
-# no download. The CNN here is sized for a CPU and trained from scratch with Adam; the paper
-# fine-tunes AlexNet on NUS-WIDE with SGD.
+# no download. The CNN here (`cpu_convnet`: batch normalisation, global pooling) is sized for
+# a CPU and trained from scratch with Adam, a warm-up and a cosine decay, each loss at its own
+# learning rate tuned on a validation split (`benchmarks/lr_grid.py`); the paper fine-tunes
+# AlexNet on NUS-WIDE with SGD.
 
 # %%
 import pathlib

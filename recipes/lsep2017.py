@@ -16,8 +16,8 @@ GlyphTags by default or on a prepared TFDS dataset (``--dataset voc2007|coco2014
 # "threshold" rows use one threshold per model, the one with the best overall F1 on the
 # training images (the paper does not say how its threshold is chosen). The heads (label count
 # and per-class thresholds) train on the frozen ranker's features and training scores.
-# GlyphTags by default: no download; a CPU-sized CNN from scratch with Adam (the paper
-# fine-tunes VGG16 with SGD).
+# GlyphTags by default: no download; a CPU-sized CNN (`cpu_convnet`) from scratch with Adam,
+# a warm-up and each loss's tuned learning rate (the paper fine-tunes VGG16 with SGD).
 
 # %%
 import pathlib
