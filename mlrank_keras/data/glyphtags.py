@@ -162,16 +162,19 @@ def glyphtags_dataset(
     training=None,
     num_images=None,
     seed=0,
-    image_size=64,
-    crop_size=56,
+    image_size=32,
+    crop_size=28,
     normalization="imagenet",
+    flip=False,
     **kwargs,
 ):
     """GlyphTags as a batched ``tf.data.Dataset`` of ``(images, multi-hot labels)``.
 
     The arrays of ``load_glyphtags(split, num_images, seed, image_size, **kwargs)`` go through
-    ``array_dataset``: for training (default for the train split) shuffled, a random one of the
-    five ``crop_size`` crops and a random horizontal flip; otherwise the centre crop.
+    ``array_dataset``: for training (default for the train split) shuffled and a random one of
+    the five ``crop_size`` crops, not mirrored unless ``flip`` (a mirrored digit is not the
+    same digit); otherwise the centre crop. 32 x 32 images with 28 x 28 crops are what the
+    main job trains on (the smallest glyph is then 8 pixels high).
     """
     from mlrank_keras.data.pipeline import array_dataset
 
@@ -184,4 +187,5 @@ def glyphtags_dataset(
         crop_size=crop_size,
         normalization=normalization,
         seed=seed,
+        flip=flip,
     )
