@@ -38,7 +38,7 @@ def main():
     y = y.astype("float32")
     rng = np.random.default_rng(0)
     print(f"{len(y)} GlyphTags label rows, {y.sum(1).mean():.2f} positives of 20 per row\n")
-    print("| score sd | loss | mean loss | grad L1 / row | negatives with a gradient | rows with one |")
+    print("| score sd | loss | mean loss | grad L1 / row | negatives reached | rows reached |")
     print("|---|---|---|---|---|---|")
     for spread in (0.1, 1.0, 3.0):
         scores = tf.constant(rng.normal(scale=spread, size=y.shape).astype("float32"))
