@@ -11,7 +11,7 @@ DEMO_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: install demo test test-% lint bench-losses bench-knn bench-pipeline bench-quality clean
+.PHONY: install demo test test-% lint bench-losses bench-knn bench-pipeline bench-quality bench-grid notebooks clean
 
 install: $(VENV)/.installed
 
@@ -51,6 +51,14 @@ bench-pipeline: install
 
 bench-quality: install
 	KERAS_BACKEND=$${KERAS_BACKEND:-tensorflow} TF_ENABLE_ONEDNN_OPTS=1 $(PY) benchmarks/quality.py --verbose 0
+
+# Each loss's learning rate and margin on a validation split (the recipes' SETTINGS).
+bench-grid: install
+	KERAS_BACKEND=$${KERAS_BACKEND:-tensorflow} TF_ENABLE_ONEDNN_OPTS=1 $(PY) benchmarks/lr_grid.py
+
+# Execute the four recipe notebooks (full runs) and commit them with their outputs.
+notebooks: install
+	KERAS_BACKEND=tensorflow TF_ENABLE_ONEDNN_OPTS=1 $(PY) scripts/make_notebooks.py --run
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

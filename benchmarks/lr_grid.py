@@ -74,7 +74,7 @@ def train_one(data, args, name, rate, margin, done):
 
 
 def main(argv=None):
-    parser = workbench.recipe_parser("lr_grid", __doc__.split("\n")[0], epochs=10)
+    parser = workbench.recipe_parser("lr_grid", __doc__.split("\n")[0])
     parser.add_argument("--losses", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--rates", type=float, nargs="+", default=[5e-3, 1e-2, 2e-2])
     parser.add_argument("--margins", type=float, nargs="+", default=[0.5, 1.0, 2.0])

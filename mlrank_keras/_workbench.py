@@ -49,6 +49,9 @@ SETTINGS = {
     "lsep": {"learning_rate": 5e-3},
 }
 WARMUP_EPOCHS = 1
+# The recipes' epochs: the main job's four models train within 10 minutes on the slowest
+# 2-core CPU seen (BENCHMARKS.md); the learning rates above were tuned at this length.
+EPOCHS = 6
 
 
 def recipe_optimizer(learning_rate, steps_per_epoch, epochs, warmup_epochs=WARMUP_EPOCHS):
@@ -142,7 +145,7 @@ def train_rankers(data, keys, args, out=None):
     return trained
 
 
-def recipe_parser(prog, description=None, *, epochs=10, width=0.5, batch_size=64):
+def recipe_parser(prog, description=None, *, epochs=EPOCHS, width=0.5, batch_size=64):
     """An ``argparse`` parser with the options every recipe takes (and ``--smoke``)."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--dataset", choices=DATASETS, default="glyphtags")

@@ -15,7 +15,7 @@ and the per-class recall and precision-recall figures in ``--out``.
 The demo, like the recipes, trains from scratch with Adam, a one-epoch warm-up and a cosine
 decay, each loss at the learning rate (and margin) that ``benchmarks/lr_grid.py`` chose on a
 validation split of the training set (the papers fine-tune ImageNet weights with SGD). It
-trains 10 epochs at 28 x 28, without mirroring (a mirrored digit is another glyph), so the
+trains 6 epochs at 28 x 28, without mirroring (a mirrored digit is another glyph), so the
 whole job stays within 10 minutes on a 2-core CPU without AVX-512.
 """
 
@@ -31,7 +31,7 @@ MODELS = ("softmax", "ranking", "warp", "lsep")
 
 
 def parse(argv=None):
-    parser = workbench.recipe_parser("mlrank-keras demo", __doc__.split("\n")[0], epochs=10)
+    parser = workbench.recipe_parser("mlrank-keras demo", __doc__.split("\n")[0])
     parser.add_argument("--models", nargs="+", choices=list(workbench.RANKERS), default=MODELS)
     parser.add_argument("--k", type=int, default=3, help="labels per image in the table")
     args = workbench.parse_recipe_args(parser, argv)
