@@ -52,6 +52,7 @@ def train_one(data, args, name, rate, margin, done):
         learning_rate=rate,
         margin=margin,
         loss_kwargs=loss_kwargs,
+        schedule=args.schedule,
     )
     start = time.perf_counter()
     history = model.fit(data.train, epochs=args.epochs, verbose=0, shuffle=False)
@@ -79,6 +80,7 @@ def main(argv=None):
     parser.add_argument("--rates", type=float, nargs="+", default=[5e-3, 1e-2, 2e-2])
     parser.add_argument("--margins", type=float, nargs="+", default=[0.5, 1.0, 2.0])
     parser.add_argument("--validation-images", type=int, default=2000)
+    parser.add_argument("--schedule", choices=("cosine", "constant"), default="cosine")
     parser.add_argument("--max-extensions", type=int, default=3, help="rates added at the ends")
     args = workbench.parse_recipe_args(parser, argv)
     if args.smoke:
@@ -96,6 +98,8 @@ def main(argv=None):
     saved = out / "grid.json"
     setup = {k: getattr(args, k) for k in ("dataset", "epochs", "seed", "width", "batch_size")}
     setup.update(validation_images=args.validation_images, train_images=args.train_images)
+    if args.schedule != "cosine":
+        setup["schedule"] = args.schedule
     done = []
     if saved.exists():
         previous = json.loads(saved.read_text())

@@ -54,15 +54,24 @@ WARMUP_EPOCHS = 1
 EPOCHS = 6
 
 
-def recipe_optimizer(learning_rate, steps_per_epoch, epochs, warmup_epochs=WARMUP_EPOCHS):
+def recipe_optimizer(
+    learning_rate, steps_per_epoch, epochs, warmup_epochs=WARMUP_EPOCHS, schedule="cosine"
+):
     """Adam with a linear warm-up over ``warmup_epochs`` to ``learning_rate``, then a
-    cosine decay to 0 at the end of ``epochs``.
+    cosine decay to 0 at the end of ``epochs`` (``schedule="constant"``: Adam at
+    ``learning_rate`` throughout, for comparison).
 
     >>> optimizer = recipe_optimizer(1e-2, steps_per_epoch=10, epochs=3)
     >>> schedule = optimizer._learning_rate
     >>> [round(float(schedule(s)), 4) for s in (0, 5, 10, 20, 30)]
     [0.0, 0.005, 0.01, 0.005, 0.0]
     """
+    if schedule not in ("cosine", "constant"):
+        raise ValueError(
+            f"`schedule` must be 'cosine' or 'constant'. Received: schedule={schedule!r}"
+        )
+    if schedule == "constant":
+        return keras.optimizers.Adam(learning_rate)
     total = max(1, int(steps_per_epoch) * int(epochs))
     warmup = min(total - 1, int(steps_per_epoch * warmup_epochs)) if epochs > 1 else 0
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -79,11 +88,12 @@ def build_recipe_ranker(
     margin=None,
     loss_kwargs=None,
     metrics=None,
+    schedule="cosine",
 ):
     """The ranker of :data:`RANKERS` ``key`` on :func:`cpu_convnet`, compiled with the
     :func:`recipe_optimizer` at the loss's tuned learning rate (:data:`SETTINGS`; pass
     ``learning_rate`` or ``margin`` to override them; ``loss_kwargs`` go to the loss too;
-    ``metrics`` to ``compile``).
+    ``metrics`` to ``compile``; ``schedule`` to :func:`recipe_optimizer`).
 
     The papers fine-tune ImageNet weights with SGD (Gong: momentum 0.9, rate 0.002; Li: rate
     0.001); a short CPU run from scratch on a network with batch normalisation learns
@@ -103,7 +113,7 @@ def build_recipe_ranker(
         num_labels, None, backbone=cpu_convnet(crop_size, width), compile=False, name=key
     )
     model.compile(
-        optimizer=recipe_optimizer(rate, steps_per_epoch, epochs),
+        optimizer=recipe_optimizer(rate, steps_per_epoch, epochs, schedule=schedule),
         loss=RANKERS[key][1](**settings),
         metrics=metrics,
         jit_compile=False if keras.backend.backend() == "tensorflow" else "auto",

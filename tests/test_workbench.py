@@ -4,6 +4,7 @@ that live elsewhere now: data loading, baseline features, the threshold search."
 import sys
 import types
 
+import keras
 import numpy as np
 import pytest
 
@@ -110,6 +111,10 @@ def test_recipe_schedule_warms_up_then_follows_a_cosine_to_zero():
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-9)
     one_epoch = workbench.recipe_optimizer(0.01, steps_per_epoch=4, epochs=1)._learning_rate
     assert float(one_epoch(0)) == pytest.approx(0.01)  # no warm-up in a single epoch
+    constant = workbench.recipe_optimizer(0.01, steps_per_epoch=4, epochs=5, schedule="constant")
+    assert float(keras.ops.convert_to_numpy(constant.learning_rate)) == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="schedule='step'"):
+        workbench.recipe_optimizer(0.01, steps_per_epoch=4, epochs=5, schedule="step")
 
 
 def test_validation_images_are_the_end_of_the_training_split():
