@@ -42,11 +42,11 @@ RANKERS = {
 # on a validation split carved from GlyphTags' training set (its grid is in BENCHMARKS.md).
 # BP-MLL was not in the grid: it takes softmax's rate.
 SETTINGS = {
-    "softmax": {"learning_rate": 5e-3},
+    "softmax": {"learning_rate": 1e-2},
     "ranking": {"learning_rate": 5e-3, "margin": 1.0},
-    "warp": {"learning_rate": 5e-3, "margin": 1.0},
-    "bpmll": {"learning_rate": 5e-3},
-    "lsep": {"learning_rate": 5e-3},
+    "warp": {"learning_rate": 1e-2, "margin": 0.5},
+    "bpmll": {"learning_rate": 1e-2},
+    "lsep": {"learning_rate": 4e-2},
 }
 WARMUP_EPOCHS = 1
 # The recipes' epochs: the main job's four models train within 10 minutes on the slowest
