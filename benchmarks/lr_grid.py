@@ -16,7 +16,6 @@ reuses the rows there.
 """
 
 import json
-import math
 import pathlib
 import time
 
@@ -42,13 +41,10 @@ def train_one(data, args, name, rate, margin, done):
             print(row["line"], "(saved)", flush=True)
             return row
     keras.utils.set_random_seed(args.seed)
-    model = workbench.build_recipe_ranker(
+    model = workbench.build_for_data(
         key,
-        data.num_labels,
-        data.crop_size,
-        args.width,
-        steps_per_epoch=math.ceil(len(data.y_train) / args.batch_size),
-        epochs=args.epochs,
+        data,
+        args,
         learning_rate=rate,
         margin=margin,
         loss_kwargs=loss_kwargs,

@@ -17,7 +17,6 @@ precision and exact match (Li).
 """
 
 import json
-import math
 import pathlib
 import time
 
@@ -35,14 +34,8 @@ COLUMNS = ("C-P", "C-R", "C-F1", "O-P", "O-R", "O-F1", "F1", "N+", "0-1")
 def train_converged(key, tuning, args):
     """``key``'s ranker trained on ``tuning.train`` with early stopping on ``tuning.test``."""
     keras.utils.set_random_seed(args.seed)
-    model = workbench.build_recipe_ranker(
-        key,
-        tuning.num_labels,
-        tuning.crop_size,
-        args.width,
-        steps_per_epoch=math.ceil(len(tuning.y_train) / args.batch_size),
-        epochs=args.max_epochs,
-        metrics=[metrics.PerClassF1(k=3, name="c_f1")],
+    model = workbench.build_for_data(
+        key, tuning, args, epochs=args.max_epochs, metrics=[metrics.PerClassF1(k=3, name="c_f1")]
     )
     stop = keras.callbacks.EarlyStopping(
         monitor="val_c_f1", mode="max", patience=args.patience, restore_best_weights=True

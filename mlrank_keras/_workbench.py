@@ -121,6 +121,21 @@ def build_recipe_ranker(
     return model
 
 
+def build_for_data(key, data, args, epochs=None, **kwargs):
+    """:func:`build_recipe_ranker` for ``data`` with a recipe's options: its labels, crop
+    size, ``args.width`` and the steps of an epoch of ``args.batch_size`` (``epochs``:
+    ``args.epochs`` by default; ``kwargs`` as there)."""
+    return build_recipe_ranker(
+        key,
+        data.num_labels,
+        data.crop_size,
+        args.width,
+        steps_per_epoch=math.ceil(len(data.y_train) / args.batch_size),
+        epochs=epochs or args.epochs,
+        **kwargs,
+    )
+
+
 def train_rankers(data, keys, args, out=None):
     """Train each ranker of ``keys`` on ``data.train`` with a recipe's options.
 
@@ -128,19 +143,9 @@ def train_rankers(data, keys, args, out=None):
     ``out``, each model is saved there as ``{key}.keras``.
     """
     trained = {}
-    steps_per_epoch = math.ceil(len(data.y_train) / args.batch_size)
     for key in keys:
         keras.utils.set_random_seed(args.seed)
-        model = build_recipe_ranker(
-            key,
-            data.num_labels,
-            data.crop_size,
-            args.width,
-            steps_per_epoch=steps_per_epoch,
-            epochs=args.epochs,
-            learning_rate=getattr(args, "learning_rate", None),
-            margin=getattr(args, "margin", None),
-        )
+        model = build_for_data(key, data, args)
         print(f"--- {RANKERS[key][0]}")
         start = time.perf_counter()
         # Shuffled (per epoch, from the seed) by tf.data.
@@ -173,6 +178,16 @@ def recipe_parser(prog, description=None, *, epochs=EPOCHS, width=0.5, batch_siz
     parser.add_argument("--verbose", type=int, default=1, help="Keras progress bars (0-2)")
     parser.add_argument("--smoke", action="store_true", help="a seconds-long run")
     return parser
+
+
+def show_figure(path):
+    """Print where a figure was saved and, in a notebook, show it (so that a notebook run
+    keeps its figures with its outputs)."""
+    print(f"saved {path}")
+    if in_notebook():
+        from IPython.display import Image, display
+
+        display(Image(filename=str(path)))
 
 
 def in_notebook():

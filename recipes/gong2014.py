@@ -92,4 +92,4 @@ for metric, figure in (("recall", 2), ("precision", 3)):
         label_names=data.label_names,
         path=path,
     )
-    print(f"saved {path}")
+    workbench.show_figure(path)

@@ -143,7 +143,7 @@ plots.plot_top_label_f1(
     label_names=data.label_names,
     path=path,
 )
-print(f"saved {path}")
+workbench.show_figure(path)
 
 # %% [markdown]
 # ## Figure 3: precision-recall curves (micro-averaged)
@@ -152,4 +152,4 @@ print(f"saved {path}")
 path = out / "figure3_precision_recall.png"
 curves = {workbench.RANKERS[key][0]: s for key, (_, s) in trained.items()}
 plots.plot_precision_recall(data.y_test, curves, path=path)
-print(f"saved {path}")
+workbench.show_figure(path)

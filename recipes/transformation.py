@@ -128,6 +128,7 @@ ax.set_ylabel("test images")
 ax.set_title(f"mean {jaccard.mean():.4f}, std {jaccard.std():.4f}")
 figure.tight_layout()
 figure.savefig(out / "figure9_jaccard.png")
+workbench.show_figure(out / "figure9_jaccard.png")
 print(f"Figure 9: mean Jaccard {jaccard.mean():.4f} (std {jaccard.std():.4f})")
 
 # %% [markdown]
@@ -150,6 +151,7 @@ ax.set_ylabel("O-F1 (%)")
 ax.legend()
 figure.tight_layout()
 figure.savefig(out / "figure8_rows.png")
+workbench.show_figure(out / "figure8_rows.png")
 tables.append(
     "Figure 8: O-F1 (%) at top 3 / top 5 by k\n"
     + "\n".join(f"k = {r:3d}: {100 * a:6.2f} {100 * b:6.2f}" for r, (a, b) in sweep.items())
