@@ -87,25 +87,19 @@ def render(recipe):
     return nbformat.writes(notebook(recipe)) + "\n"
 
 
-def without_outputs(text):
-    """A notebook's text with its outputs, execution counts and run record taken out."""
-    nb = nbformat.reads(text, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-        cell.metadata = {}
-    nb.metadata.get("mlrank_keras", {}).pop("run", None)
-    return nbformat.writes(nb) + "\n"
+def cells_of(nb):
+    """What a notebook says, outputs and run records aside: each cell's id, kind and source."""
+    return [(cell.get("id"), cell.cell_type, cell.source) for cell in nb.cells]
 
 
 def up_to_date(path, recipe):
     """Whether ``path`` holds ``recipe``'s cells and hash (its outputs may be a full run's)."""
     if not path.exists():
         return False
-    text = path.read_text()
-    recorded = nbformat.reads(text, as_version=4).metadata.get("mlrank_keras", {})
-    return recorded.get("recipe_sha256") == recipe_hash(recipe) and without_outputs(text) == (
-        render(recipe)
+    nb = nbformat.reads(path.read_text(), as_version=4)
+    recorded = nb.metadata.get("mlrank_keras", {})
+    return recorded.get("recipe_sha256") == recipe_hash(recipe) and cells_of(nb) == cells_of(
+        notebook(recipe)
     )
 
 
@@ -147,6 +141,7 @@ def run(recipe, path):
         "commit": commit,
     }
     path.write_text(nbformat.writes(nb) + "\n")
+    assert up_to_date(path, recipe), path  # so that the check below keeps the outputs
     print(f"ran {path.relative_to(ROOT)} in {nb.metadata['mlrank_keras']['run']['seconds']} s")
 
 
