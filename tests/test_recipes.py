@@ -76,6 +76,10 @@ def test_notebook_outputs_of_an_older_recipe_are_stale(tmp_path):
     nb = make.notebook(recipe)
     nb.cells[1].outputs = [{"output_type": "stream", "name": "stdout", "text": "1\n"}]
     nb.metadata["mlrank_keras"]["run"] = {"seconds": 1}
+    # What an execution adds: the kernel's language details, cell timings.
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.7"}
+    nb.cells[1].metadata = {"execution": {"iopub.status.busy": "2026-12-03T02:40:00Z"}}
+    nb.cells[1].execution_count = 1
     path.write_text(json.dumps(nb))
     assert make.up_to_date(path, recipe)  # outputs and a run record are fine
     recipe.write_text("# %%\nprint(2)\n")  # the code changed after the run
