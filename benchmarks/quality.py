@@ -131,8 +131,8 @@ def summarise(runs, columns):
 def main(argv=None):
     parser = workbench.recipe_parser("quality", __doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--max-epochs", type=int, default=30)
-    parser.add_argument("--patience", type=int, default=4)
+    parser.add_argument("--max-epochs", type=int, default=20)
+    parser.add_argument("--patience", type=int, default=3)
     parser.add_argument("--validation-images", type=int, default=1000)
     parser.add_argument("--tail", type=int, default=5, help="rare / frequent labels shown")
     parser.add_argument("--head-epochs", type=int, default=20)
