@@ -84,7 +84,14 @@ def recipe_optimizer(
 
 
 def build_recipe_ranker(
-    key, num_labels, crop_size, width=0.5, *, steps_per_epoch, epochs, learning_rate=None,
+    key,
+    num_labels,
+    crop_size,
+    width=0.5,
+    *,
+    steps_per_epoch,
+    epochs,
+    learning_rate=None,
     margin=None,
     loss_kwargs=None,
     metrics=None,
