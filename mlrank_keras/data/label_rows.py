@@ -14,9 +14,8 @@ def label_matrix(labels, num_labels=None, num_examples=None):
     negative, -1 unknown), or a list with one sequence of label indices per example, which is
     padded here with -1 into an int32 matrix that ``multi_hot`` turns into a multi-hot row
     inside ``map()``. A list whose rows all look like multi-hot rows (``num_labels`` entries
-    of 0, 1 and -1, as from ``y.tolist()``) and repeat an entry (as every multi-hot row of
-    three or more labels does, and no index list does) is refused: read as indices it would
-    silently mean other labels.
+    of 0, 1 and -1, as from ``y.tolist()``) is refused, at every width: read as indices it
+    would silently mean other labels.
 
     >>> ids, n, dense = label_matrix([[2], [0, 3], []], num_labels=4)
     >>> ids.tolist(), n, dense
@@ -46,17 +45,22 @@ def label_matrix(labels, num_labels=None, num_examples=None):
         if num_labels is None:
             raise ValueError("`num_labels` is required when `labels` are lists of indices.")
         rows = [np.asarray(row).ravel() for row in labels]
+        # A list whose every row has num_labels entries of 0, 1 and -1 could be multi-hot
+        # rows (``y.tolist()``): read as indices it would silently mean other labels. At
+        # three labels or more such a row repeats an entry, which no index list does; at one
+        # or two it may not ([1, 0] is label 0, or labels 1 and 0), so it is refused at every
+        # width rather than guessed.
         looks_multi_hot = rows and all(
             len(row) == num_labels and np.isin(row, (-1, 0, 1)).all() for row in rows
         )
-        # An index list never repeats an index; a multi-hot row of 3+ labels always does.
-        if looks_multi_hot and any(len(np.unique(row)) < len(row) for row in rows):
+        if looks_multi_hot:
             raise ValueError(
                 "`labels` is a list whose rows look like multi-hot rows (each has "
                 f"num_labels={num_labels} entries of 0, 1 or -1), e.g. labels[0]="
                 f"{rows[0].tolist()}, but a list is read as label indices. Pass multi-hot "
                 "rows as a NumPy array (`np.asarray(labels)`), or label indices as lists of "
-                "the positive labels' indices."
+                "the positive labels' indices (an index list in which every image has every "
+                "label is refused too: pass `np.ones((examples, num_labels))`)."
             )
         width = max([len(row) for row in rows] + [1])
         matrix = np.full((len(rows), width), -1, np.int32)
