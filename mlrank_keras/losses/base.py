@@ -8,6 +8,7 @@ engine :mod:`.sorting` and the sampled losses' seeds :mod:`.seeds`.
 import functools
 
 import keras
+import numpy as np
 from keras import ops
 
 from mlrank_keras.labels import check_same_rank, compute_dtype
@@ -36,6 +37,11 @@ class MultilabelLoss(keras.losses.Loss):
         self.fn = fn
         self.fn_kwargs = fn_kwargs
 
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is not None:
+            check_sample_weight(sample_weight, y_pred, type(self).__name__)
+        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+
     def call(self, y_true, y_pred):
         kwargs = dict(self.fn_kwargs)
         if "seed" in kwargs:
@@ -47,6 +53,39 @@ class MultilabelLoss(keras.losses.Loss):
         config["dtype"] = self.dtype
         config.update(self.fn_kwargs)
         return config
+
+
+def _static_shape(x):
+    shape = getattr(x, "shape", None)
+    return tuple(np.shape(x) if shape is None else shape)
+
+
+def check_sample_weight(sample_weight, y_pred, owner):
+    """Raises a clear error unless ``sample_weight`` holds one weight per sample.
+
+    The losses give one value per sample (``y_pred.shape[:-1]``), and Keras multiplies those
+    values by ``sample_weight`` after broadcasting it: a per-label ``(B, L)`` weight would be
+    broadcast against the ``(B,)`` losses (silently transposed when ``B == L``). Allowed:
+    a scalar, the per-sample shape, that shape with a trailing 1 (``(B, 1)``), or a prefix
+    of it (Keras expands it), each axis equal to the loss's or 1.
+    """
+    weight_shape = _static_shape(sample_weight)
+    loss_shape = _static_shape(y_pred)[:-1]
+    shape = weight_shape
+    if len(shape) == len(loss_shape) + 1 and shape[-1] in (1, None):
+        shape = shape[:-1]
+    fits = len(shape) <= len(loss_shape) and all(
+        a in (1, None) or b is None or a == b for a, b in zip(shape, loss_shape, strict=False)
+    )
+    if not fits:
+        raise ValueError(
+            f"`sample_weight` of {owner} must hold one weight per sample: the loss gives one "
+            f"value per sample, shape {loss_shape} for y_pred.shape="
+            f"{_static_shape(y_pred)}, so the weights may be of shape {loss_shape} or "
+            f"{(*loss_shape, 1)} (or a scalar). Received: sample_weight.shape="
+            f"{weight_shape}. A ranking loss has no per-label weight; to leave a label out "
+            "of a sample's loss, mark it unknown (-1) in y_true."
+        )
 
 
 def per_sample(fn=None, *, scores_per_label=True):
@@ -63,7 +102,9 @@ def per_sample(fn=None, *, scores_per_label=True):
     score of ``-inf`` is a limit, not an error: the label ranks below every other, and the
     loss takes its limit value (a negative at ``-inf`` violates nothing; a positive at
     ``-inf`` gives ``inf`` for the hinge losses). Scores of unknown labels are ignored,
-    whatever they are. With ``scores_per_label=False`` (the label-count loss, whose scores
+    whatever they are. A NaN in ``y_true`` makes its row's loss NaN too (it is neither a
+    label value nor the unknown mark -1). Boolean ``y_true`` is read as 1 (True) and 0
+    (False). With ``scores_per_label=False`` (the label-count loss, whose scores
     are label counts, not labels) the rule applies to every score of the row.
     """
     if fn is None:
@@ -73,6 +114,8 @@ def per_sample(fn=None, *, scores_per_label=True):
     def wrapper(y_true, y_pred, *args, **kwargs):
         y_pred = ops.convert_to_tensor(y_pred)
         y_true = ops.convert_to_tensor(y_true)
+        if keras.backend.standardize_dtype(y_true.dtype) == "bool":
+            y_true = ops.cast(y_true, compute_dtype(y_pred))  # True positive, False negative
         check_same_rank(y_true, y_pred)
         leading = tuple(y_pred.shape[:-1])
         if any(size == 0 for size in leading):
@@ -87,6 +130,9 @@ def per_sample(fn=None, *, scores_per_label=True):
         if scores_per_label:
             bad = ops.logical_and(bad, y_true >= 0)
         bad = ops.any(bad, axis=-1)
+        if keras.backend.standardize_dtype(y_true.dtype).startswith(("float", "bfloat")):
+            # A NaN label is no label value (y_true may be narrower: label counts).
+            bad = ops.logical_or(bad, ops.any(ops.isnan(y_true), axis=-1))
         return ops.where(bad, ops.full_like(out, float("nan")), out)
 
     return wrapper

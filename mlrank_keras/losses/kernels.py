@@ -4,6 +4,8 @@ Each works on the last axis (labels), with any leading axes as rows, on every ba
 is exact at any score offset where the loss is shift invariant.
 """
 
+import keras
+import numpy as np
 from keras import ops
 
 
@@ -42,9 +44,35 @@ def masked_logsumexp(x, mask):
 
 
 def harmonic_numbers(num_labels, dtype):
-    """``[L(0), L(1), ..., L(num_labels)]`` with ``L(r) = sum_{j=1..r} 1/j``."""
-    j = ops.arange(1, num_labels + 1, dtype=dtype)
-    return ops.concatenate([ops.zeros((1,), dtype=dtype), ops.cumsum(1.0 / j)], axis=0)
+    """``[L(0), L(1), ..., L(num_labels)]`` with ``L(r) = sum_{j=1..r} 1/j``, exact to the
+    precision of ``dtype`` on every backend.
+
+    A running sum in float32 drifts (a relative error of 2e-4 at 200,000 labels on
+    TensorFlow), so the values are computed once in float64 with NumPy where the label count
+    is static, and otherwise from the asymptotic series ``ln r + gamma + 1/(2r) - 1/(12r^2) +
+    1/(120r^4) - 1/(252r^6)`` (error below ``1/(240 r^8)``) for ``r >= 8`` and exact sums
+    below.
+    """
+    dtype = keras.backend.standardize_dtype(dtype)
+    if isinstance(num_labels, int):
+        values = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, num_labels + 1))])
+        return ops.convert_to_tensor(values.astype(dtype))
+    r = ops.cast(ops.arange(0, num_labels + 1), dtype)
+    big = ops.maximum(r, 8.0)
+    inv2 = 1.0 / (big * big)
+    series = (
+        ops.log(big)
+        + EULER_GAMMA
+        + 0.5 / big
+        - inv2 * (1.0 / 12.0 - inv2 * (1.0 / 120.0 - inv2 / 252.0))
+    )
+    small = ops.convert_to_tensor(_SMALL_HARMONIC.astype(dtype))
+    index = ops.cast(ops.minimum(r, 8.0), "int32")
+    return ops.where(r < 8.0, ops.take(small, index), series)
+
+
+EULER_GAMMA = 0.5772156649015329
+_SMALL_HARMONIC = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, 9))])  # L(0)..L(8)
 
 
 def num_labels_of(scores):

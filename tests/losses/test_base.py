@@ -507,3 +507,104 @@ def test_a_graph_of_unknown_width_gives_the_eager_value(name):
     assert np.isfinite(float(value)) and np.all(np.isfinite(grad.numpy()))
     if reference is not None:
         assert float(value) == pytest.approx(float(np.mean(reference(y, pred(name, f)))), rel=1e-5)
+
+
+# Issue 20, items 4, 5 and 6: per-label weights, boolean and NaN labels, float64 through the
+# classes, and WARP's rank weights at large label counts.
+@pytest.mark.parametrize("name", EXACT)
+@pytest.mark.parametrize("shape", [(3, 3), (3, 4), (1, 3)])
+def test_per_label_sample_weights_are_refused(name, shape):
+    """``(B, L)`` weights were broadcast against the (B,) losses, transposed when B == L."""
+    _, cls, kwargs, _ = CASES[name]
+    y = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0]], "float32")
+    f = np.array([[0.2, 0.9, -1.0], [0.5, 0.1, 0.3], [2.0, -0.5, 1.0]], "float32")
+    y, f = (np.pad(a, ((0, 0), (0, 1))) for a in (y, f)) if shape == (3, 4) else (y, f)
+    f = pred(name, f)
+    y = y if name != "label_count" else y[:, : f.shape[1]]
+    with pytest.raises(ValueError, match=r"sample_weight.*one weight per sample.*\(3, 1\)"):
+        cls(**kwargs)(y, f, sample_weight=np.ones(shape, "float32"))
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_per_sample_weights_of_every_allowed_shape(name):
+    _, cls, kwargs, reference = CASES[name]
+    y, f = random_batch(np.random.default_rng(20), batch=4, num_labels=4)
+    f = pred(name, f)
+    expected = float(reference(y, f)[0]) / 4  # image 0 alone, over the batch of 4
+    for weights in ([1.0, 0, 0, 0], [[1.0], [0], [0], [0]]):
+        got = float(cls(**kwargs)(y, f, sample_weight=np.asarray(weights, "float32")))
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(float(cls(**kwargs)(y, f, sample_weight=2.0)),
+                               2 * reference(y, f).mean(), rtol=1e-5, atol=1e-7)
+
+
+def test_the_issue_example_weights_image_0_alone():
+    y = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]], "float32")
+    f = np.array([[0.2, 0.9, -1.0], [0.5, 0.1, 0.3], [0.0, 0.4, -0.2]], "float32")
+    loss = losses.PairwiseHingeLoss()
+    with pytest.raises(ValueError, match="sample_weight"):
+        loss(y, f, sample_weight=[[1, 1, 1], [0, 0, 0], [0, 0, 0]])
+    got = float(loss(y, f, sample_weight=[1.0, 0.0, 0.0]))
+    np.testing.assert_allclose(got, ref.pairwise(y, f)[0] / 3, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_boolean_labels_are_ones_and_zeros(name):
+    """Boolean ``y_true`` crashed the functions on TensorFlow."""
+    fn, cls, kwargs, reference = CASES[name]
+    y, f = random_batch(np.random.default_rng(21))
+    y = y > 0.5
+    f = pred(name, f)
+    expected = reference(y.astype("float32"), f)
+    np.testing.assert_allclose(to_numpy(fn(y, f, **kwargs)), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(float(cls(**kwargs)(y, f)), expected.mean(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_nan_label_makes_its_row_nan(name):
+    """A NaN in ``y_true`` used to be read silently as unknown."""
+    fn, _, kwargs, _ = CASES[name]
+    y, f = random_batch(np.random.default_rng(22), batch=5)
+    f = pred(name, f)
+    y = y[:, : f.shape[1]] if name == "label_count" else y
+    y[4, 1] = np.nan
+    out = to_numpy(fn(y, f, **kwargs))
+    assert np.isnan(out[4]) and np.isfinite(out[:4]).all()
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_float64_through_the_classes_with_dtype_float64(name):
+    """The classes compute in their ``dtype`` (floatx by default, as every Keras loss):
+    ``dtype="float64"`` keeps a float64 difference of 0.5 at 1e8 that float32 rounds away."""
+    if keras.backend.backend() == "jax" and not keras.config.floatx() == "float64":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            pytest.skip("JAX computes float64 in float32 unless jax_enable_x64 is set")
+    _, cls, kwargs, reference = CASES[name]
+    y, f = random_batch(np.random.default_rng(23))
+    f = pred(name, f.astype("float64")) + 1e8
+    y = y[:, : f.shape[1]] if name == "label_count" else y
+    per_sample = cls(dtype="float64", reduction=None, **kwargs)(y, f)
+    assert keras.backend.standardize_dtype(per_sample.dtype) == "float64"
+    np.testing.assert_allclose(to_numpy(per_sample), reference(y, f), rtol=1e-6, atol=1e-6)
+    # (Keras's own mean comes back as float32 on PyTorch, keras 3.15; the value is kept.)
+    got = float(cls(dtype="float64", **kwargs)(y, f))
+    np.testing.assert_allclose(got, reference(y, f).mean(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("rank_estimate", ["exact", "sampled"])
+def test_warp_rank_weights_are_float32_exact_at_200000_labels(rank_estimate):
+    """L(r) = sum 1/j drifted to a relative error of 2.2e-4 on TensorFlow (a float32 cumsum).
+
+    One positive and 199,999 negatives, all scored 0: every negative violates it by the
+    margin 1, so exact WARP is L(199999) and sampled WARP (the first draw violates, r =
+    floor(199999 / 1)) is L(199999) too.
+    """
+    n = 200_000
+    y = np.zeros((1, n), "float32")
+    y[0, 0] = 1.0
+    expected = sum(1.0 / j for j in range(1, n))  # a plain float64 loop
+    got = float(to_numpy(losses.warp_loss(y, np.zeros_like(y), rank_estimate=rank_estimate,
+                                          seed=1))[0])
+    assert abs(got - expected) / expected < 3e-7
