@@ -2,24 +2,38 @@
 ``image_size`` (the four corners and the centre), a random one of them and a random mirror
 for training, the centre (or all five) for evaluation, then the normalisation."""
 
+import hashlib
+
 import tensorflow as tf
 
+from mlrank_keras.data.jpeg_scan import jpeg_data_complete
 from mlrank_keras.data.normalization import get_normalization
 
 EVAL_CROPS = ("center", "five")
 
 
 # A JPEG cut short decodes without an error when an end-of-image marker follows the cut
-# (libjpeg only warns on stderr): its missing blocks come out flat mid-gray, every
-# coefficient 0 giving 128 in each channel, so its last block (the bottom-right one) is
-# exactly (128, 128, 128). That, or a header that promises more 8 x 8 blocks than the
-# file has bits (no coding spends less than one bit a block), marks the file as cut short:
-# the decode fails and the pipeline skips the file. The limits: an image whose bottom-right
-# 8 x 8 pixels are exactly mid-gray is skipped too (and named, like every skipped file);
-# a cut inside the last block's own data (a few coefficients of 64 pixels) and a
-# progressive JPEG cut after its first scan (blurred, not gray) are not detected.
+# (libjpeg only warns "premature end of data segment" on stderr, which TensorFlow does not
+# report): its missing blocks have every coefficient 0 and come out flat mid-gray, 128 in
+# each channel, from the cut to the image's last block. Two checks catch it:
+# * the header must not promise more 8 x 8 blocks than the file has bits (no coding spends
+#   less than one bit a block): a patched header can otherwise ask for gigabytes;
+# * when the image's last block (the bottom-right one, on the 8 x 8 grid) decodes as flat
+#   gray (exactly 128 inside it: chroma upsampling may blend its first row and column with
+#   a neighbour), the file's entropy-coded data is read (`jpeg_data_complete`: Huffman
+#   codes walked block by block, no pixel computed), and the file is refused if its data
+#   ends before the last block. A valid image with a gray corner is read and kept; the
+#   verdict is cached per file content, so each such file is read once per process.
+# Limits: a cut inside the last block's own data (a few coefficients), a progressive JPEG
+# cut in a refinement scan (blurred, not gray) and an arithmetic-coded JPEG are not detected.
 MISSING_BLOCK_VALUE = 128
 BLOCK = 8
+# Chroma upsampling blends the block's first row and column with the blocks beside it by at
+# most a quarter of the chroma difference (about 57 levels of RGB): where the last block is
+# one pixel high or wide, that line is only required to be within this of gray.
+BLENDED_TOLERANCE = 64
+_VERDICTS = {}  # blake2b digest of a file's bytes -> whether its JPEG data is complete
+_MAX_VERDICTS = 100_000
 
 
 def _jpeg_shape_checked(contents):
@@ -37,14 +51,49 @@ def _jpeg_shape_checked(contents):
         return tf.identity(shape[0]), tf.identity(shape[1])
 
 
-def _checked_jpeg_pixels(pixels):
-    """``pixels`` (decoded down to the image's last row and column), after checking that
-    the image's last block is not the flat gray of missing data."""
-    last_block = pixels[-BLOCK:, -BLOCK:]
+def _data_complete(contents):
+    """``tf.py_function`` body: whether the JPEG bytes hold all their blocks (cached)."""
+    data = contents.numpy()
+    key = hashlib.blake2b(data, digest_size=16).digest()
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        verdict = jpeg_data_complete(data) is not False  # None: cannot tell, kept
+        if len(_VERDICTS) >= _MAX_VERDICTS:
+            _VERDICTS.clear()
+        _VERDICTS[key] = verdict
+    return verdict
+
+
+def last_block_is_gray(pixels, height, width):
+    """Whether the image's last 8 x 8 grid block decodes as the flat gray of missing data.
+
+    ``pixels`` ends at the image's last row and column; ``height`` and ``width`` are the
+    whole image's. Exactly 128 inside the block, and within ``BLENDED_TOLERANCE`` on its
+    first row and column (which chroma upsampling blends with the blocks above and left).
+    """
+    rows = (height - 1) % BLOCK + 1
+    cols = (width - 1) % BLOCK + 1
+    block = tf.cast(pixels[-rows:, -cols:], tf.int32) - MISSING_BLOCK_VALUE
+    inside = block[1:, 1:]  # empty where the block is one pixel high or wide
+    return tf.logical_and(
+        tf.reduce_all(tf.abs(block) <= BLENDED_TOLERANCE), tf.reduce_all(tf.equal(inside, 0))
+    )
+
+
+def _checked_jpeg_pixels(pixels, contents, height, width):
+    """``pixels`` (decoded down to the image's last row and column), after checking that a
+    last block of flat gray is the image's own and not data cut short."""
+
+    def read_the_data():
+        return tf.py_function(_data_complete, [contents], tf.bool)
+
+    complete = tf.cond(
+        last_block_is_gray(pixels, height, width), read_the_data, lambda: tf.constant(True)
+    )
     check = tf.debugging.assert_equal(
-        tf.reduce_any(last_block != MISSING_BLOCK_VALUE),
+        complete,
         True,
-        message="JPEG data cut short: its last block decodes as missing (flat gray)",
+        message="JPEG data cut short: its data ends before its last block",
     )
     with tf.control_dependencies([check]):
         return tf.identity(pixels)
@@ -54,13 +103,16 @@ def decode_image(contents):
     """Decode JPEG, PNG, GIF (first frame) or BMP bytes into a uint8 (height, width, 3) image.
 
     A JPEG cut short fails to decode, even with an end marker appended (see
-    ``MISSING_BLOCK_VALUE``).
+    ``MISSING_BLOCK_VALUE``). EXIF orientation is not applied (as in Keras's own image
+    loaders): the pixels come out as stored.
     """
 
     def jpeg():
         # The header is checked before decoding: a patched one can ask for gigabytes.
-        with tf.control_dependencies(_jpeg_shape_checked(contents)):
-            return _checked_jpeg_pixels(tf.io.decode_jpeg(contents, channels=3))
+        height, width = _jpeg_shape_checked(contents)
+        with tf.control_dependencies([height, width]):
+            pixels = tf.io.decode_jpeg(contents, channels=3)
+        return _checked_jpeg_pixels(pixels, contents, height, width)
 
     def other():
         return tf.io.decode_image(contents, channels=3, expand_animations=False)
@@ -138,7 +190,7 @@ def _decode_window(contents, corner, image_size, crop_size):
         y0, x0, h, w = _window(height, width, corner, image_size, crop_size)
         to_end = tf.stack([y0, x0, height - y0, width - x0])
         pixels = tf.io.decode_and_crop_jpeg(contents, to_end, channels=3)
-        return _checked_jpeg_pixels(pixels)[:h, :w]
+        return _checked_jpeg_pixels(pixels, contents, height, width)[:h, :w]
 
     def whole():
         return _slice_window(decode_image(contents), corner, image_size, crop_size)

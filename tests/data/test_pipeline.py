@@ -160,9 +160,9 @@ def test_argument_errors():
     with pytest.raises(ValueError, match="uint8"):
         array_dataset(x.astype(np.float32), y)
     with pytest.raises(ValueError, match="`image_size` is required"):
-        image_dataset(["a.jpg"], [[0]], num_labels=1, image_size=None)
+        image_dataset(["a.jpg"], [[0]], num_labels=2, image_size=None)
     with pytest.raises(TypeError, match="`skipped` must be a SkippedImages"):
-        image_dataset(["a.jpg"], [[0]], num_labels=1, skipped=[])
+        image_dataset(["a.jpg"], [[0]], num_labels=2, skipped=[])
 
 
 def test_shuffle_is_seeded_per_epoch_and_complete():
