@@ -11,8 +11,8 @@ nothing for the others.
 
 Baseline and extended sequential Huffman JPEGs (SOF0, SOF1) are read whole; of progressive
 ones (SOF2) every scan's extent is found and the DC and first AC scans are walked, but not
-the refinement scans (they only sharpen an image that is already there). Arithmetic-coded and lossless JPEGs are
-answered None (cannot tell).
+the refinement scans (they only sharpen an image that is already there). Arithmetic-coded
+and lossless JPEGs are answered None (cannot tell).
 """
 
 import numpy as np

@@ -23,6 +23,22 @@ def num_labels_argument(num_labels):
     return optional_positive_int(num_labels, "num_labels", "taken from the first batch")
 
 
+def squeeze_row_weights(weight_shape, pred_shape):
+    """Whether weights of ``weight_shape`` hold one weight per row of scores of
+    ``pred_shape`` with a trailing axis of 1 (to squeeze); raises a clear error where they
+    hold more than one weight per row (per-label weights, which Keras would broadcast over
+    the labels: ``(1, L)`` is not a row weight)."""
+    if len(weight_shape) == len(pred_shape) and weight_shape and weight_shape[-1] == 1:
+        return True
+    if len(weight_shape) >= len(pred_shape):
+        raise ValueError(
+            "`sample_weight` must hold one weight per sample (shape "
+            f"{pred_shape[:-1]}), not one per label: mark unknown labels with -1 in "
+            f"`y_true` instead. Received: sample_weight.shape={weight_shape}"
+        )
+    return False
+
+
 def standardize_inputs(y_true, y_pred, sample_weight, dtype):
     """Returns ``(y_true, scores, weights)`` as ``(n, L)``, ``(n, L)`` and ``(n,)``.
 
@@ -44,15 +60,8 @@ def standardize_inputs(y_true, y_pred, sample_weight, dtype):
         weights = ops.ones(ops.shape(scores)[:1], dtype=dtype)
     else:
         weights = ops.cast(ops.convert_to_tensor(sample_weight), dtype)
-        w_shape = tuple(weights.shape)
-        if len(w_shape) == len(pred_shape) and len(w_shape) > 0 and w_shape[-1] == 1:
+        if squeeze_row_weights(tuple(weights.shape), pred_shape):
             weights = ops.squeeze(weights, axis=-1)
-        elif len(w_shape) >= len(pred_shape):
-            raise ValueError(
-                "`sample_weight` must hold one weight per sample (shape "
-                f"{pred_shape[:-1]}), not one per label: mark unknown labels with -1 in "
-                f"`y_true` instead. Received: sample_weight.shape={w_shape}"
-            )
         weights = ops.reshape(ops.broadcast_to(weights, row_shape), (-1,))
     return y_true, scores, weights
 

@@ -6,6 +6,7 @@ from keras import ops
 from mlrank_keras.labels import numpy_label_masks
 from mlrank_keras.metrics import annotation
 from mlrank_keras.metrics.annotation import PerLabelCountMetric
+from mlrank_keras.metrics.base import squeeze_row_weights
 from mlrank_keras.metrics.exact_match import ExactMatch
 from mlrank_keras.validation import int_in_range, positive_int
 
@@ -39,12 +40,22 @@ def _accumulate(metrics, y_true, y_score, sample_weight, batch_size):
             "`y_true` and `y_score` must have the same shape (labels on the last axis). "
             f"Received: y_true.shape={y_true.shape}, y_score.shape={y_score.shape}"
         )
+    if sample_weight is not None:
+        sample_weight = _as_numpy(sample_weight, "sample_weight")
+        if squeeze_row_weights(sample_weight.shape, y_score.shape):
+            sample_weight = sample_weight[..., 0]
+        try:
+            sample_weight = np.broadcast_to(sample_weight, y_score.shape[:-1]).reshape(-1)
+        except ValueError:
+            raise ValueError(
+                "`sample_weight` must hold one weight per image: shape "
+                f"{y_score.shape[:-1]} (or a scalar, or that shape with a trailing 1) for "
+                f"y_score.shape={y_score.shape}. Received: sample_weight.shape="
+                f"{sample_weight.shape}"
+            ) from None
     num_labels = y_score.shape[-1]
     y_true = y_true.reshape(-1, num_labels)
     y_score = y_score.reshape(-1, num_labels)
-    if sample_weight is not None:
-        sample_weight = _as_numpy(sample_weight, "sample_weight")
-        sample_weight = np.broadcast_to(sample_weight.reshape(-1), (len(y_score),))
     batch_size = positive_int(batch_size, "batch_size")
     for start in range(0, len(y_score), batch_size):
         rows = slice(start, start + batch_size)

@@ -97,3 +97,36 @@ def test_format_reports_prints_the_papers_layout(capsys):
     assert capsys.readouterr().out.splitlines()[1] == "Softmax     0.3122"
     with pytest.raises(ValueError, match="has no \\['O-P'\\]"):
         metrics.format_reports(reports, keys=("O-P",))
+
+
+# Issue 20, item 4: the report read weights of any shape as row weights.
+def _four_by_four():
+    y = np.array([[1, 0, 0, 1], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1]], np.float32)
+    f = np.array([[0.9, 0.1, 0.3, 0.2], [0.2, 0.8, 0.7, 0.1], [0.6, 0.1, 0.9, 0.0],
+                  [0.5, 0.4, 0.3, 0.2]], np.float32)
+    return y, f
+
+
+@pytest.mark.parametrize("shape", [(1, 4), (4, 4), (4, 5), (2, 4, 1)])
+def test_report_refuses_weights_that_are_not_one_per_image(shape):
+    y, f = _four_by_four()
+    for fn in (metrics.annotation_report, metrics.per_class_scores):
+        with pytest.raises(ValueError, match=r"sample_weight.*one weight per"):
+            fn(y, f, k=2, sample_weight=np.ones(shape))
+    # The metric classes agree.
+    if len(shape) == 2:
+        with pytest.raises(ValueError, match="one weight per sample"):
+            metrics.PerClassPrecision(k=2).update_state(y, f, sample_weight=np.ones(shape))
+
+
+def test_report_row_weights_of_every_allowed_shape():
+    y, f = _four_by_four()
+    weights = np.array([1.0, 0.0, 2.0, 1.0])
+    expected = references.report(y, references.top_k_sets(f, 2), weights)
+    for w in (weights, weights[:, None], list(weights)):
+        got = metrics.annotation_report(y, f, k=2, sample_weight=w)
+        for key, value in expected.items():
+            np.testing.assert_allclose(got[key], value, rtol=1e-6, err_msg=key)
+    unweighted = references.report(y, references.top_k_sets(f, 2))
+    got = metrics.annotation_report(y, f, k=2, sample_weight=3.0)
+    np.testing.assert_allclose(got["C-P"], unweighted["C-P"], rtol=1e-6)
