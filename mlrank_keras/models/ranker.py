@@ -78,7 +78,17 @@ def build_ranker(
     loss = _loss_argument(loss, compile)
     inputs, features = backbone_features(gong_alexnet() if backbone is None else backbone)
     features = layers.Identity(name=FEATURES)(features)
+    if head is not None and not callable(head):
+        raise ValueError(
+            "`head` must be None or a callable (a layer, or a function of the features "
+            f"tensor) giving one score per label. Received: head={head!r}"
+        )
     scores = (head or layers.Dense(num_labels, name="scores"))(features)
+    if not hasattr(scores, "shape") or not hasattr(scores, "dtype"):
+        raise ValueError(
+            f"`head` must return one tensor of (batch, num_labels={num_labels}) scores. "
+            f"Received: a {type(scores).__name__} from head={head!r}"
+        )
     if tuple(scores.shape)[1:] != (num_labels,):
         raise ValueError(
             f"`head` must output (batch, num_labels={num_labels}) scores. "
