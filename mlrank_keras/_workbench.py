@@ -212,8 +212,8 @@ def parse_recipe_args(parser, argv=None):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1; received {value}")
-    if args.seed < 0:
-        parser.error(f"--seed must be >= 0; received {args.seed}")
+    if not 0 <= args.seed < 2**32:
+        parser.error(f"--seed must be from 0 to 2**32 - 1 = {2**32 - 1}; received {args.seed}")
     if not (math.isfinite(args.width) and args.width > 0):
         parser.error(f"--width must be a finite number > 0; received {args.width}")
     if args.dataset != "glyphtags" and args.data_dir is None:
@@ -226,6 +226,16 @@ def parse_recipe_args(parser, argv=None):
         args.train_images = args.train_images or 256
         args.test_images = args.test_images or 128
         args.image_size, args.crop_size, args.width = 32, 28, min(args.width, 0.25)
+    glyphs = args.dataset == "glyphtags"
+    image_size = args.image_size or (32 if glyphs else 128)  # load_data's defaults
+    crop_size = args.crop_size or (28 if glyphs else 112)
+    if crop_size > image_size:
+        parser.error(
+            f"--crop-size ({crop_size}) must be at most --image-size ({image_size})"
+            + ("" if args.image_size and args.crop_size else f" for --dataset {args.dataset}")
+        )
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        parser.error(f"--out {args.out} is a file; it must be a folder (made if missing)")
     return args
 
 

@@ -43,7 +43,6 @@ def parse(argv=None):
 def main(argv=None):
     args = parse(argv)
     out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     data = workbench.load_recipe_data(args)
     if args.k > data.num_labels:  # before any training
@@ -51,6 +50,7 @@ def main(argv=None):
             f"mlrank-keras demo: error: --k must be at most the number of labels "
             f"({data.num_labels}) of {args.dataset}; received {args.k}"
         )
+    out.mkdir(parents=True, exist_ok=True)  # once the options and the data are good
     print(
         f"Keras {keras.__version__}, backend {keras.backend.backend()}; {args.dataset}: "
         f"{data.num_labels} labels, {len(data.y_test)} test images, crops of {data.crop_size}\n"

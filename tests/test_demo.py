@@ -62,3 +62,48 @@ def test_a_dataset_missing_from_data_dir_says_how_to_prepare_it(tmp_path):
     args = demo.parse(["--dataset", "voc2007", "--data-dir", str(tmp_path)])
     with pytest.raises(SystemExit, match="not prepared in --data-dir"):
         workbench.load_recipe_data(args)
+
+
+def _stderr_line(capsys):
+    err = capsys.readouterr().err.strip().splitlines()
+    return err[-1] if err else ""
+
+
+def test_command_line_errors_are_one_line_and_write_nothing(tmp_path, capsys):
+    """Issue 20, item 8: these ended in tracebacks and left an empty --out folder."""
+    import pytest
+
+    a_file = tmp_path / "taken.txt"
+    a_file.write_text("mine")
+    cases = [
+        (["--seed", "4294967296"], r"--seed must be from 0 to 2\*\*32 - 1"),
+        (["--image-size", "16", "--crop-size", "28"], r"--crop-size \(28\) must be at most"),
+        (["--crop-size", "40"], r"--crop-size \(40\).*--image-size \(32\) for --dataset"),
+        (["--out", str(a_file)], "is a file"),
+    ]
+    for argv, message in cases:
+        out = tmp_path / "never"
+        # --smoke sets the image and crop sizes: those cases run without it.
+        smoke = [] if "--crop-size" in argv else ["--smoke"]
+        argv = [*smoke, "--verbose", "0", *(["--out", str(out)] * ("--out" not in argv)), *argv]
+        with pytest.raises(SystemExit) as raised:
+            cli.main(["demo", *argv])
+        assert raised.value.code == 2, argv
+        line = _stderr_line(capsys)
+        assert line.startswith("mlrank-keras demo: error:"), line
+        import re
+
+        assert re.search(message, line), (message, line)
+        assert not out.exists(), argv
+    assert a_file.read_text() == "mine"
+
+
+def test_an_unprepared_data_dir_writes_nothing(tmp_path):
+    import pytest
+
+    out = tmp_path / "never"
+    with pytest.raises(SystemExit, match="not prepared in --data-dir") as raised:
+        demo.main(["--dataset", "voc2007", "--data-dir", str(tmp_path / "tfds"), "--out",
+                   str(out), "--verbose", "0"])
+    assert "\n" not in str(raised.value.code)
+    assert not out.exists()
