@@ -69,9 +69,11 @@ def standardize_inputs(y_true, y_pred, sample_weight, dtype):
 def metric_inputs(metric, y_true, y_pred, sample_weight):
     """:func:`standardize_inputs` for a :class:`NaNAwareMetric` whose state is per label:
     builds the state on the first batch (``metric._build_for(num_labels)``), refuses a batch
-    of another width and counts the rows with a NaN score."""
+    of another width and counts the rows with a NaN score or a NaN label (a NaN label is
+    neither a label value nor the unknown mark -1)."""
     y_true, scores, weights = standardize_inputs(y_true, y_pred, sample_weight, metric.dtype)
-    has_nan = ops.logical_and(ops.any(ops.isnan(scores), axis=-1), weights != 0)
+    nan_row = ops.any(ops.logical_or(ops.isnan(scores), ops.isnan(y_true)), axis=-1)
+    has_nan = ops.logical_and(nan_row, weights != 0)
     metric.nan_rows.assign_add(ops.sum(ops.cast(has_nan, metric.dtype)))
     num_labels = scores.shape[-1]
     if metric.num_labels is None:

@@ -130,3 +130,17 @@ def test_report_row_weights_of_every_allowed_shape():
     unweighted = references.report(y, references.top_k_sets(f, 2))
     got = metrics.annotation_report(y, f, k=2, sample_weight=3.0)
     np.testing.assert_allclose(got["C-P"], unweighted["C-P"], rtol=1e-6)
+
+
+def test_a_nan_label_makes_the_metrics_nan():
+    """Issue 20, item 5: a NaN in y_true was read silently as unknown."""
+    y, f = _four_by_four()
+    y[2, 1] = np.nan
+    report = metrics.annotation_report(y, f, k=2)
+    assert all(np.isnan(v) for v in report.values())
+    metric = metrics.PerClassRecall(k=2)
+    metric.update_state(y, f)
+    assert np.isnan(float(metric.result()))
+    # A NaN label in a row of weight 0 counts nowhere, as a NaN score there does.
+    report = metrics.annotation_report(y, f, k=2, sample_weight=[1.0, 1.0, 0.0, 1.0])
+    assert np.isfinite(report["C-R"])
