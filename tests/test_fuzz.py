@@ -12,6 +12,9 @@ documented rule (README, "What happens with bad input"):
   losses are exact only while a row's scores spread less than ``2**24 * margin`` in
   float32 and ``2**53 * margin`` in float64 (documented): beyond, only the NaN rule;
 * metrics: NaN in a row makes the metric NaN, else the reference's top-k counts;
+* labels are drawn as float32 arrays, booleans and Python lists; loss classes get weights
+  of one per row (accepted) and one per label (refused); label lists of widths 1-5 are read
+  as indices or refused, never misread;
 * decisions: a NaN score ranks last (as -inf, the lower index first at a tie) and is never
   above a threshold.
 """
@@ -97,6 +100,20 @@ def draw(seed, width=None):
     return y, f, dtype
 
 
+LABEL_FORMS = ("float32", "bool", "list")
+
+
+def label_form(seed, y):
+    """``(labels as given, labels as meant)``: float32, boolean (unknowns become negatives:
+    a boolean cannot say -1) or a Python list, drawn from the seed (apart from ``draw``)."""
+    form = LABEL_FORMS[np.random.default_rng([seed, 20]).integers(len(LABEL_FORMS))]
+    if form == "bool":
+        return y > 0.5, (y > 0.5).astype("float64")
+    if form == "list" and y.size:  # an empty list has no label axis
+        return y.tolist(), y
+    return y.astype("float32"), y
+
+
 def cast(f, dtype):
     """The scores as the backend holds them in ``dtype``, and those values in float64 (for
     the references)."""
@@ -148,8 +165,9 @@ def test_losses_follow_the_references_and_the_rules(name):
     for seed in range(NUM_CASES):
         y, f, dtype = draw(seed, width=COUNT_WIDTH if name == "label_count" else None)
         scores, g = cast(f, dtype)
-        got = to_numpy(fn(y.astype("float32"), scores, **kwargs))
-        where = f"{name}, seed {seed}, dtype {dtype}, shape {y.shape}"
+        given, y = label_form(seed, y)
+        got = to_numpy(fn(given, scores, **kwargs))
+        where = f"{name}, seed {seed}, dtype {dtype}, shape {y.shape}, labels {type(given)}"
         assert got.shape == y.shape[:-1], where
         expected, scale = expected_loss_rows(name, y, g, dtype)
         for value, want in zip(got.reshape(-1), expected, strict=True):
@@ -180,7 +198,8 @@ def test_metrics_follow_the_references_and_the_nan_rule(cls):
         k = 1 + seed % min(3, y.shape[-1])
         scores, g = cast(f, dtype)
         metric = cls() if cls is metrics.MeanAveragePrecision else cls(k=k)
-        metric.update_state(y.astype("float32"), scores)
+        given, y = label_form(1000 + seed, y)
+        metric.update_state(given, scores)
         got = float(to_numpy(metric.result()))
         where = f"{cls.__name__}, seed {1000 + seed}, dtype {dtype}, shape {y.shape}, k {k}"
         if np.isnan(g).any():
@@ -191,6 +210,84 @@ def test_metrics_follow_the_references_and_the_nan_rule(cls):
             assert np.isfinite(got), where
         else:
             assert got == pytest.approx(want, abs=1e-6), where
+
+
+LOSS_CLASSES = {
+    "softmax": losses.MultilabelSoftmaxLoss,
+    "pairwise": losses.PairwiseHingeLoss,
+    "warp_exact": losses.WARPLoss,
+    "lsep": losses.LSEPLoss,
+    "bpmll": losses.BPMLLLoss,
+    "hinge_rank": losses.HingeRankLoss,
+    "triplet": losses.TripletHingeLoss,
+    "threshold_estimation": losses.ThresholdEstimationLoss,
+    "one_vs_all_hinge": losses.OneVsAllHingeLoss,
+}
+WEIGHT_SHAPES = ("rows", "rows_1", "scalar", "labels", "one_by_labels", "rows_plus_one")
+
+
+def draw_weights(seed, rows, num_labels):
+    """A ``sample_weight`` of a drawn shape, and whether it is one weight per row."""
+    rng = np.random.default_rng([seed, 4])
+    kind = WEIGHT_SHAPES[rng.integers(len(WEIGHT_SHAPES))]
+    shape = {"rows": (rows,), "rows_1": (rows, 1), "scalar": (), "labels": (rows, num_labels),
+             "one_by_labels": (1, num_labels), "rows_plus_one": (rows, num_labels, 1)}[kind]
+    # With one label, (rows, 1) and (1, 1) are one weight per row as well.
+    per_row = kind in ("rows", "rows_1", "scalar") or (
+        kind in ("labels", "one_by_labels") and num_labels == 1
+    )
+    return rng.uniform(0.0, 2.0, shape), per_row, kind
+
+
+@pytest.mark.parametrize("name", list(LOSS_CLASSES))
+def test_loss_classes_take_row_weights_and_refuse_per_label_weights(name):
+    """Issue 20, item 4: per-label weights were broadcast against the per-row losses."""
+    _, kwargs, reference, _ = LOSSES[name]
+    for seed in range(NUM_CASES // 2):
+        rng = np.random.default_rng([seed, 3000])
+        rows, num_labels = int(rng.integers(1, 5)), int(rng.choice([1, 2, 3, 5]))
+        y = rng.choice([0.0, 1.0, -1.0], size=(rows, num_labels), p=[0.5, 0.35, 0.15])
+        f = rng.standard_normal((rows, num_labels))
+        weights, per_row, kind = draw_weights(seed, rows, num_labels)
+        given, y = label_form(3000 + seed, y)
+        loss = LOSS_CLASSES[name](**kwargs)
+        where = f"{name}, seed {seed}, weights {kind} {weights.shape}, labels {type(given)}"
+        if not per_row:
+            with pytest.raises(ValueError, match="one weight per sample"):
+                loss(given, f.astype("float32"), sample_weight=weights.astype("float32"))
+            continue
+        got = float(to_numpy(loss(given, f.astype("float32"),
+                                  sample_weight=weights.astype("float32"))))
+        per_sample = reference(y, f)
+        want = float(np.mean(per_sample * np.broadcast_to(weights.reshape(-1)
+                                                          if weights.ndim else weights, (rows,))))
+        assert got == pytest.approx(want, rel=1e-4, abs=1e-5), where
+
+
+def test_label_lists_of_every_width_are_read_or_refused_never_misread():
+    """Issue 20, item 2: multi-hot lists of one or two labels were read as indices."""
+    from mlrank_keras.data.label_rows import label_matrix, multi_hot
+
+    for seed in range(NUM_CASES):
+        rng = np.random.default_rng([seed, 5000])
+        rows, num_labels = int(rng.integers(1, 6)), int(rng.choice([1, 2, 3, 5]))
+        y = rng.choice([0, 1, -1], size=(rows, num_labels), p=[0.45, 0.45, 0.1])
+        where = f"seed {seed}, y {y.tolist()}"
+        with pytest.raises(ValueError, match="look like multi-hot rows"):
+            label_matrix(y.tolist(), num_labels=num_labels)
+        with pytest.raises(ValueError, match="look like multi-hot rows"):
+            label_matrix((y > 0).tolist(), num_labels=num_labels)  # booleans
+        indices = [np.flatnonzero(row > 0).tolist() for row in y]
+        if all(len(row) == num_labels for row in indices):  # every image has every label
+            with pytest.raises(ValueError, match="look like multi-hot rows"):
+                label_matrix(indices, num_labels=num_labels)
+            continue
+        matrix, _, dense = label_matrix(indices, num_labels=num_labels)
+        assert not dense, where
+        import tensorflow as tf
+
+        got = np.stack([multi_hot(tf.constant(row), num_labels).numpy() for row in matrix])
+        np.testing.assert_array_equal(got, (y > 0).astype("float32"), err_msg=where)
 
 
 def reference_top_k(g, k):
@@ -256,6 +353,13 @@ def test_the_draws_cover_what_the_issue_lists():
         seen["unknown"] += (y < 0).any()
         finite = f[np.isfinite(f)]
         seen["ties"] += finite.size != np.unique(finite).size
+    forms = {type(label_form(seed, np.zeros((1, 2)))[0]).__name__ for seed in range(NUM_CASES)}
+    assert forms == {"ndarray", "list"}  # float32 and bool are both arrays
+    assert {str(label_form(seed, np.zeros((1, 2)))[0].dtype) for seed in range(NUM_CASES)
+            if isinstance(label_form(seed, np.zeros((1, 2)))[0], np.ndarray)} == {
+        "float32", "bool"}
+    kinds = {draw_weights(seed, 3, 2)[2] for seed in range(NUM_CASES // 2)}
+    assert kinds == set(WEIGHT_SHAPES), kinds
     assert seen.pop("ranks") == {1, 2, 3}
     assert seen.pop("dtypes") == set(DTYPES)
     assert all(count > 0 for count in seen.values()), seen
