@@ -15,6 +15,8 @@ the refinement scans (they only sharpen an image that is already there). Arithme
 and lossless JPEGs are answered None (cannot tell).
 """
 
+import functools
+
 import numpy as np
 
 # Marker codes
@@ -29,8 +31,12 @@ class _Truncated(Exception):
     """The data ended inside a segment or a scan."""
 
 
+@functools.lru_cache(maxsize=64)
 def _lookup_table(counts, symbols):
-    """A 65,536-entry table: the next 16 bits -> (code length << 8) | symbol (0: no code)."""
+    """A 65,536-entry table: the next 16 bits -> (code length << 8) | symbol (0: no code).
+
+    Cached by the table's bytes: most encoders write the same few tables into every file.
+    """
     table = np.zeros(1 << 16, np.int32)
     code, k = 0, 0
     for length in range(1, 17):
@@ -161,7 +167,9 @@ def jpeg_data_complete(data):
                         kind_id, counts = payload[i], payload[i + 1 : i + 17]
                         total = sum(counts)
                         symbols = payload[i + 17 : i + 17 + total]
-                        tables[(kind_id >> 4, kind_id & 15)] = _lookup_table(counts, symbols)
+                        tables[(kind_id >> 4, kind_id & 15)] = _lookup_table(
+                            bytes(counts), bytes(symbols)
+                        )
                         i += 17 + total
                 elif marker == DRI:
                     restart = (payload[0] << 8) | payload[1]
