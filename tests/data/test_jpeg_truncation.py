@@ -158,3 +158,20 @@ def test_decode_image_refuses_the_issue_example():
     with pytest.raises(tf.errors.InvalidArgumentError, match="cut short"):
         decode_image(cut(data, 0.97))
     np.testing.assert_array_equal(decode_image(data).numpy(), tf.io.decode_jpeg(data).numpy())
+
+
+def test_exif_orientation_is_not_applied_as_in_keras_loaders():
+    """The documented rule (README): pixels come out as stored, like keras.utils.load_img."""
+    import keras
+
+    image = np.asarray(Image.fromarray(photos()[0]).resize((48, 32)))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, "JPEG", quality=95, exif=exif.tobytes())
+    data = buf.getvalue()
+    assert Image.open(io.BytesIO(data)).getexif()[0x0112] == 6
+    ours = decode_image(data).numpy()
+    assert ours.shape == (32, 48, 3)  # stored landscape, not the displayed portrait
+    theirs = np.asarray(keras.utils.load_img(io.BytesIO(data)))
+    np.testing.assert_array_equal(ours.shape, theirs.shape)
