@@ -19,6 +19,13 @@ from mlrank_keras.data.loaders import DATASETS, Data, dataset_labels, load_data 
 from mlrank_keras.data.normalization import NORMALIZATIONS  # noqa: E402
 from mlrank_keras.data.pipeline import array_dataset, image_dataset  # noqa: E402
 from mlrank_keras.data.skipped import SkippedImages  # noqa: E402
+from mlrank_keras.data.tag_files import (  # noqa: E402
+    TaggedImages,
+    load_label_names,
+    read_tags,
+    save_label_names,
+    tagged_dataset,
+)
 
 # TensorFlow Datasets is slow to import: its adapters load on first use.
 _LAZY = {"tfds_dataset": "datasets", "label_names": "datasets", "NusWide": "nus_wide"}
@@ -40,6 +47,7 @@ __all__ = [
     "GLYPHTAGS_LABELS",
     "NORMALIZATIONS",
     "SkippedImages",
+    "TaggedImages",
     "array_dataset",
     "crop_offsets",
     "dataset_labels",
@@ -49,8 +57,12 @@ __all__ = [
     "label_names",
     "load_data",
     "load_glyphtags",
+    "load_label_names",
     "multi_hot",
     "predict_five_crops",
+    "read_tags",
+    "save_label_names",
     "select_labels",
+    "tagged_dataset",
     "tfds_dataset",
 ]
