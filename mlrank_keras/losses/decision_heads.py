@@ -42,6 +42,12 @@ class LabelCountLoss(MultilabelLoss):
     """Li's label-count loss: cross-entropy of ``min(max(|P|, 1), n)`` under the predicted
     count distribution. See :func:`label_count_loss`.
 
+    Args:
+        from_logits: whether the scores are logits (else probabilities). Defaults to False.
+        reduction: as for any ``keras.losses.Loss``. Defaults to ``"sum_over_batch_size"``.
+        name: the loss name. Defaults to ``"label_count_loss"``.
+        dtype: the dtype of the loss computations. Defaults to ``keras.backend.floatx()``.
+
     Example:
     >>> round(float(LabelCountLoss()([[0.0, 1.0]], [[0.5, 0.5]])), 4)
     0.6931

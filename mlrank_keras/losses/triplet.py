@@ -37,7 +37,7 @@ class TripletHingeLoss(MultilabelLoss):
     See :func:`triplet_hinge_loss`.
 
     Args:
-        margin: the margin ``m`` (1 in the paper).
+        margin: the margin ``m`` (1 in the paper). Defaults to 1.0.
         reduction, name, dtype: as for any ``keras.losses.Loss``.
 
     Example:

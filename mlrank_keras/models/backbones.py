@@ -12,48 +12,8 @@ import os
 import keras
 from keras import layers
 
+from mlrank_keras.models.image_sides import alexnet_side, check_image_side, pooled_side
 from mlrank_keras.validation import finite_float, positive_int, positive_ints, rate_argument
-
-
-def _alexnet_side(side, kernel_sizes, strides, pools, padding):
-    """The side of the AlexNet-shaped network's last feature map for an input ``side``."""
-    for kernel, stride, pool, pad in zip(kernel_sizes, strides, pools, padding, strict=True):
-        side = -(-side // stride) if pad == "same" else (side - kernel) // stride + 1
-        if side < 1:
-            return 0
-        if pool:
-            side = (side - 3) // 2 + 1
-            if side < 1:
-                return 0
-    return side
-
-
-def _pooled_side(side, stages):
-    """The side after ``stages - 1`` 2 x 2 poolings (cpu_convnet)."""
-    for _ in range(stages - 1):
-        side //= 2
-    return side
-
-
-def check_image_side(shape_or_side, size_name, network, final_side):
-    """Raises a clear error naming ``size_name`` where an image side leaves the network's
-    last feature map empty (``final_side(side) < 1``), with the smallest side that works."""
-    if isinstance(shape_or_side, int):
-        sides, shown = [shape_or_side], shape_or_side
-    else:
-        shown = tuple(shape_or_side)
-        if len(shown) != 3:
-            raise ValueError(
-                f"`{size_name}` must be (height, width, channels). Received: {size_name}={shown!r}"
-            )
-        sides = [s for s in shown[:2] if s is not None]
-    if all(final_side(s) >= 1 for s in sides):
-        return
-    smallest = next(s for s in range(1, 100_000) if final_side(s) >= 1)
-    raise ValueError(
-        f"`{size_name}`={shown!r} is too small for {network}: its convolutions and poolings "
-        f"need images of at least {smallest} x {smallest} pixels."
-    )
 
 
 def alexnet_backbone(
@@ -87,7 +47,7 @@ def alexnet_backbone(
     dropout = rate_argument(dropout)
     check_image_side(
         input_shape[0] if size_name == "crop_size" else input_shape, size_name, name,
-        lambda side: _alexnet_side(side, kernel_sizes, strides, pools, padding),
+        lambda side: alexnet_side(side, kernel_sizes, strides, pools, padding),
     )
     inputs = keras.Input(tuple(input_shape), name="images")
     x = inputs
@@ -215,7 +175,7 @@ def cpu_convnet(
     convs_per_stage = positive_int(convs_per_stage, "convs_per_stage")
     dropout = rate_argument(dropout)
     crop_size = positive_int(crop_size, "crop_size")
-    check_image_side(crop_size, "crop_size", name, lambda side: _pooled_side(side, len(filters)))
+    check_image_side(crop_size, "crop_size", name, lambda side: pooled_side(side, len(filters)))
     inputs = keras.Input((crop_size,) * 2 + (3,), name="images")
     x = inputs
     for stage, count in enumerate(filters):
