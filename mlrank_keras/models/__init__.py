@@ -24,6 +24,13 @@ from mlrank_keras.models.gong2014 import (
 )
 from mlrank_keras.models.lsep import build_lsep_vgg16
 from mlrank_keras.models.ranker import build_ranker, ranker_features
+from mlrank_keras.models.tags import (
+    decide_tags,
+    model_label_names,
+    model_thresholds,
+    set_thresholds,
+    with_label_names,
+)
 from mlrank_keras.models.transform import (
     build_transform_alexnet,
     row_classifier_jaccard,
@@ -48,14 +55,19 @@ __all__ = [
     "build_wsabie",
     "cpu_alexnet",
     "cpu_convnet",
+    "decide_tags",
     "gong_alexnet",
     "gong_optimizer",
+    "model_label_names",
+    "model_thresholds",
     "ranker_features",
     "row_classifier_jaccard",
     "row_classifier_votes",
+    "set_thresholds",
     "threshold_estimation",
     "transform_alexnet",
     "transform_matrices",
     "vgg16",
+    "with_label_names",
     "with_label_vectors",
 ]

@@ -3,6 +3,7 @@
 import keras
 from keras import layers
 
+from mlrank_keras.layers.label_names import LabelNames
 from mlrank_keras.models.backbones import backbone_features, gong_alexnet
 from mlrank_keras.validation import positive_int
 
@@ -37,6 +38,7 @@ def build_ranker(
     head=None,
     compile=True,
     name="ranker",
+    label_names=None,
 ):
     """A ranker: any backbone, a score head of one score per label, compiled with any loss.
 
@@ -59,6 +61,9 @@ def build_ranker(
             feature tensor to the scores ``(batch, num_labels)`` (a layer, or a function
             that applies layers, as the transformation model's ``A w`` head does).
         compile: compile with ``loss``, ``optimizer`` and ``metrics`` (False skips it).
+        label_names: None, or one name per label: the scores then pass through a
+            ``LabelNames`` layer, so the ``.keras`` file carries the names and per-label
+            thresholds (``model_label_names``, ``set_thresholds``, ``decide_tags``).
         name: the model's name.
 
     Returns:
@@ -94,6 +99,8 @@ def build_ranker(
             f"`head` must output (batch, num_labels={num_labels}) scores. "
             f"Received: shape {tuple(scores.shape)}"
         )
+    if label_names is not None:
+        scores = LabelNames(label_names, name="label_names")(scores)
     model = keras.Model(inputs, scores, name=name)
     if compile:
         model.compile(
