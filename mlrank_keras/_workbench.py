@@ -116,16 +116,15 @@ def build_recipe_ranker(
         settings["margin"] = margin
     settings.update(loss_kwargs or {})
     rate = settings.pop("learning_rate")
-    model = build_ranker(
-        num_labels, None, backbone=cpu_convnet(crop_size, width), compile=False, name=key
-    )
-    model.compile(
+    return build_ranker(
+        num_labels,
+        RANKERS[key][1](**settings),
+        backbone=cpu_convnet(crop_size, width),
         optimizer=recipe_optimizer(rate, steps_per_epoch, epochs, schedule=schedule),
-        loss=RANKERS[key][1](**settings),
         metrics=metrics,
+        name=key,
         jit_compile=False if keras.backend.backend() == "tensorflow" else "auto",
     )
-    return model
 
 
 def build_for_data(key, data, args, epochs=None, **kwargs):

@@ -39,6 +39,7 @@ def build_ranker(
     compile=True,
     name="ranker",
     label_names=None,
+    **compile_kwargs,
 ):
     """A ranker: any backbone, a score head of one score per label, compiled with any loss.
 
@@ -61,10 +62,12 @@ def build_ranker(
             feature tensor to the scores ``(batch, num_labels)`` (a layer, or a function
             that applies layers, as the transformation model's ``A w`` head does).
         compile: compile with ``loss``, ``optimizer`` and ``metrics`` (False skips it).
+        name: the model's name.
         label_names: None, or one name per label: the scores then pass through a
             ``LabelNames`` layer, so the ``.keras`` file carries the names and per-label
             thresholds (``model_label_names``, ``set_thresholds``, ``decide_tags``).
-        name: the model's name.
+        **compile_kwargs: further arguments of ``model.compile`` (``jit_compile``,
+            ``steps_per_execution``, ``loss_weights``, ...).
 
     Returns:
         A functional ``keras.Model`` from images to one score per label.
@@ -104,7 +107,14 @@ def build_ranker(
     model = keras.Model(inputs, scores, name=name)
     if compile:
         model.compile(
-            optimizer=optimizer or keras.optimizers.Adam(1e-3), loss=loss, metrics=metrics
+            optimizer=optimizer or keras.optimizers.Adam(1e-3),
+            loss=loss,
+            metrics=metrics,
+            **compile_kwargs,
+        )
+    elif compile_kwargs:
+        raise ValueError(
+            f"{sorted(compile_kwargs)} are options of `compile`, which compile=False skips."
         )
     return model
 

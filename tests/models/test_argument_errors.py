@@ -72,3 +72,13 @@ def test_a_subclassed_backbone_is_a_clear_error_and_its_wrapper_works():
     inputs = keras.Input((8, 8, 3))
     model = mk.build_ranker(3, WARPLoss(), backbone=keras.Model(inputs, Sub()(inputs)))
     assert model.output_shape == (None, 3)
+
+
+def test_build_ranker_passes_compile_options_through():
+    """Issue 21, item 5: compile options needed compile=False and a second compile."""
+    backbone = mk.cpu_convnet(8, width=0.25)
+    model = mk.build_ranker(3, WARPLoss(), backbone=backbone, jit_compile=False,
+                            steps_per_execution=2)
+    assert model.jit_compile is False and model.steps_per_execution == 2
+    with pytest.raises(ValueError, match=r"\['jit_compile'\] are options of `compile`"):
+        mk.build_ranker(3, None, backbone=backbone, compile=False, jit_compile=False)
