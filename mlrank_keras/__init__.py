@@ -9,6 +9,7 @@ from mlrank_keras import baselines, decisions, labels, layers, losses, metrics, 
 from mlrank_keras.baselines import build_linear_svm
 from mlrank_keras.models import (
     add_tags,
+    application_backbone,
     build_drel,
     build_label_count_head,
     build_label_decision_model,
@@ -36,6 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "add_tags",
+    "application_backbone",
     "baselines",
     "build_drel",
     "build_label_count_head",

@@ -1,6 +1,7 @@
 """Models: one ranker builder for any loss, the four papers' builders as presets over it,
 their backbones, Li's label decision heads and the analysis tools."""
 
+from mlrank_keras.models.applications import APPLICATIONS, application_backbone
 from mlrank_keras.models.backbones import (
     alexnet_backbone,
     cpu_alexnet,
@@ -40,8 +41,10 @@ from mlrank_keras.models.transform import (
 )
 
 __all__ = [
+    "APPLICATIONS",
     "add_tags",
     "alexnet_backbone",
+    "application_backbone",
     "build_drel",
     "build_label_count_head",
     "build_label_decision_model",
