@@ -20,7 +20,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --upgrade pip
 	# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 	$(PY) -m pip install torch==2.13.0
-	$(PY) -m pip install -e '.[all,tensorflow-cpu,jax,dev]'
+	$(PY) -m pip install -e '.[all,tensorflow-cpu,jax,dev,hub]'
+	# keras-hub without tensorflow-text (which would pull the full tensorflow wheel).
+	$(PY) -m pip install --no-deps keras-hub==0.32.0
 	touch $@
 
 # The demo trains, so it lets TensorFlow use its oneDNN kernels (2x faster on CPU here);

@@ -4,7 +4,10 @@ names the extra that brings it.
 ``pip install mlrank-keras`` gives the losses, metrics, layers, models and baselines; the
 extras add the data pipeline (``[data]``: TensorFlow Datasets, with TensorFlow from
 ``[tensorflow]`` or ``[tensorflow-cpu]``), the label embeddings (``[embeddings]``: gensim)
-and the figures (``[plots]``: matplotlib); ``[all]`` brings all three.
+and the figures (``[plots]``: matplotlib); ``[all]`` brings all three. ``[hub]`` brings
+keras-hub's requirements for its image backbones, all but tensorflow-text (which pulls the
+full ``tensorflow`` wheel, clashing with ``tensorflow-cpu``); keras-hub itself then installs
+with ``pip install --no-deps keras-hub``.
 """
 
 import importlib
@@ -15,12 +18,17 @@ EXTRAS = {
     "PIL": "data",
     "gensim": "embeddings",
     "matplotlib": "plots",
+    "keras_hub": "hub",
 }
 
 _ALTERNATIVES = {
     "data,tensorflow-cpu": ' (or "mlrank-keras[data,tensorflow]")',
     "embeddings": ' (or "mlrank-keras[all]")',
     "plots": ' (or "mlrank-keras[all]")',
+    "hub": (
+        ', then pip install --no-deps keras-hub (or plain pip install keras-hub beside the '
+        'full tensorflow wheel: its tensorflow-text needs it)'
+    ),
 }
 
 

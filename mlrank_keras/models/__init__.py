@@ -23,6 +23,7 @@ from mlrank_keras.models.gong2014 import (
     build_warp_alexnet,
     gong_optimizer,
 )
+from mlrank_keras.models.hub import hub_backbone
 from mlrank_keras.models.lsep import build_lsep_vgg16
 from mlrank_keras.models.ranker import build_ranker, ranker_features
 from mlrank_keras.models.tags import (
@@ -61,6 +62,7 @@ __all__ = [
     "decide_tags",
     "gong_alexnet",
     "gong_optimizer",
+    "hub_backbone",
     "model_label_names",
     "model_thresholds",
     "ranker_features",
