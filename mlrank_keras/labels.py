@@ -68,6 +68,24 @@ def check_same_shape(y_true, y_pred):
             )
 
 
+def squeeze_row_weights(weight_shape, pred_shape):
+    """Whether weights of ``weight_shape`` hold one weight per row of scores of
+    ``pred_shape`` with a trailing axis of 1 (to squeeze); raises a clear error where they
+    hold more than one weight per row (per-label weights, which Keras would broadcast over
+    the labels: ``(1, L)`` is not a row weight). The rule of every loss and metric."""
+    weight_shape, pred_shape = tuple(weight_shape), tuple(pred_shape)
+    if len(weight_shape) == len(pred_shape) and weight_shape and weight_shape[-1] == 1:
+        return True
+    if len(weight_shape) >= len(pred_shape):
+        rows = pred_shape[:-1]
+        raise ValueError(
+            f"`sample_weight` must hold one weight per sample (shape {rows} or "
+            f"{(*rows, 1)}, or a scalar), not one per label: mark unknown labels with -1 in "
+            f"`y_true` instead. Received: sample_weight.shape={weight_shape}"
+        )
+    return False
+
+
 def scores_and_labels(y_true, y_pred):
     """``(y_true, scores)`` as tensors of the compute dtype, their shapes checked."""
     y_pred = ops.convert_to_tensor(y_pred)

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from mlrank_keras.labels import check_same_rank, compute_dtype
+from mlrank_keras.labels import check_same_rank, compute_dtype, squeeze_row_weights
 from mlrank_keras.validation import seed_argument
 
 
@@ -39,7 +39,9 @@ class MultilabelLoss(keras.losses.Loss):
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         if sample_weight is not None:
-            check_sample_weight(sample_weight, y_pred, type(self).__name__)
+            # One value per sample: (B, L) weights would be broadcast against the (B,)
+            # losses by Keras, silently transposed when B == L.
+            squeeze_row_weights(_static_shape(sample_weight), _static_shape(y_pred))
         return super().__call__(y_true, y_pred, sample_weight=sample_weight)
 
     def call(self, y_true, y_pred):
@@ -58,34 +60,6 @@ class MultilabelLoss(keras.losses.Loss):
 def _static_shape(x):
     shape = getattr(x, "shape", None)
     return tuple(np.shape(x) if shape is None else shape)
-
-
-def check_sample_weight(sample_weight, y_pred, owner):
-    """Raises a clear error unless ``sample_weight`` holds one weight per sample.
-
-    The losses give one value per sample (``y_pred.shape[:-1]``), and Keras multiplies those
-    values by ``sample_weight`` after broadcasting it: a per-label ``(B, L)`` weight would be
-    broadcast against the ``(B,)`` losses (silently transposed when ``B == L``). Allowed:
-    a scalar, the per-sample shape, that shape with a trailing 1 (``(B, 1)``), or a prefix
-    of it (Keras expands it), each axis equal to the loss's or 1.
-    """
-    weight_shape = _static_shape(sample_weight)
-    loss_shape = _static_shape(y_pred)[:-1]
-    shape = weight_shape
-    if len(shape) == len(loss_shape) + 1 and shape[-1] in (1, None):
-        shape = shape[:-1]
-    fits = len(shape) <= len(loss_shape) and all(
-        a in (1, None) or b is None or a == b for a, b in zip(shape, loss_shape, strict=False)
-    )
-    if not fits:
-        raise ValueError(
-            f"`sample_weight` of {owner} must hold one weight per sample: the loss gives one "
-            f"value per sample, shape {loss_shape} for y_pred.shape="
-            f"{_static_shape(y_pred)}, so the weights may be of shape {loss_shape} or "
-            f"{(*loss_shape, 1)} (or a scalar). Received: sample_weight.shape="
-            f"{weight_shape}. A ranking loss has no per-label weight; to leave a label out "
-            "of a sample's loss, mark it unknown (-1) in y_true."
-        )
 
 
 def per_sample(fn=None, *, scores_per_label=True):

@@ -15,28 +15,12 @@ import keras
 from keras import ops
 
 from mlrank_keras.decisions import decide, decision_arguments
-from mlrank_keras.labels import label_masks, scores_and_labels
+from mlrank_keras.labels import label_masks, scores_and_labels, squeeze_row_weights
 from mlrank_keras.validation import optional_positive_int
 
 
 def num_labels_argument(num_labels):
     return optional_positive_int(num_labels, "num_labels", "taken from the first batch")
-
-
-def squeeze_row_weights(weight_shape, pred_shape):
-    """Whether weights of ``weight_shape`` hold one weight per row of scores of
-    ``pred_shape`` with a trailing axis of 1 (to squeeze); raises a clear error where they
-    hold more than one weight per row (per-label weights, which Keras would broadcast over
-    the labels: ``(1, L)`` is not a row weight)."""
-    if len(weight_shape) == len(pred_shape) and weight_shape and weight_shape[-1] == 1:
-        return True
-    if len(weight_shape) >= len(pred_shape):
-        raise ValueError(
-            "`sample_weight` must hold one weight per sample (shape "
-            f"{pred_shape[:-1]}), not one per label: mark unknown labels with -1 in "
-            f"`y_true` instead. Received: sample_weight.shape={weight_shape}"
-        )
-    return False
 
 
 def standardize_inputs(y_true, y_pred, sample_weight, dtype):

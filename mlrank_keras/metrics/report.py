@@ -3,10 +3,9 @@
 import numpy as np
 from keras import ops
 
-from mlrank_keras.labels import numpy_label_masks
+from mlrank_keras.labels import numpy_label_masks, squeeze_row_weights
 from mlrank_keras.metrics import annotation
 from mlrank_keras.metrics.annotation import PerLabelCountMetric
-from mlrank_keras.metrics.base import squeeze_row_weights
 from mlrank_keras.metrics.exact_match import ExactMatch
 from mlrank_keras.validation import int_in_range, positive_int
 
