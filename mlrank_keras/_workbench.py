@@ -23,6 +23,7 @@ import keras
 
 from mlrank_keras import losses
 from mlrank_keras.data import DATASETS, load_data
+from mlrank_keras.data.loaders import default_sizes
 from mlrank_keras.models import build_ranker, cpu_convnet
 
 # A notebook kernel has no command line of its own: it reads the recipe's options here.
@@ -225,9 +226,7 @@ def parse_recipe_args(parser, argv=None):
         args.train_images = args.train_images or 256
         args.test_images = args.test_images or 128
         args.image_size, args.crop_size, args.width = 32, 28, min(args.width, 0.25)
-    glyphs = args.dataset == "glyphtags"
-    image_size = args.image_size or (32 if glyphs else 128)  # load_data's defaults
-    crop_size = args.crop_size or (28 if glyphs else 112)
+    image_size, crop_size = default_sizes(args.dataset, args.image_size, args.crop_size)
     if crop_size > image_size:
         parser.error(
             f"--crop-size ({crop_size}) must be at most --image-size ({image_size})"

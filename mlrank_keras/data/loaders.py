@@ -56,6 +56,13 @@ class Data:
         return self.y_test.shape[1]
 
 
+def default_sizes(dataset, image_size=None, crop_size=None):
+    """``(image_size, crop_size)`` for ``dataset``: the given ones, else 32 and 28 for
+    GlyphTags and 128 and 112 for the photographs (what :func:`load_data` uses)."""
+    glyphs = dataset == "glyphtags"
+    return image_size or (32 if glyphs else 128), crop_size or (28 if glyphs else 112)
+
+
 def load_data(
     dataset="glyphtags",
     *,
@@ -85,8 +92,7 @@ def load_data(
     """
     one_of(dataset, "dataset", DATASETS)
     glyphs = dataset == "glyphtags"
-    image_size = image_size or (32 if glyphs else 128)
-    crop_size = crop_size or (28 if glyphs else 112)
+    image_size, crop_size = default_sizes(dataset, image_size, crop_size)
     kwargs = dict(batch_size=batch_size, crop_size=crop_size, seed=seed)
     validation_images = int(validation_images or 0)
     if validation_images and not glyphs:
