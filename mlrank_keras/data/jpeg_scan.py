@@ -188,16 +188,13 @@ def jpeg_data_complete(data):
                     if frame is None:
                         return None
                     scan_header = payload
-                    continue
             else:
                 _, start, end = item
                 if not _scan_complete(data[start:end], scan_header, frame, tables, restart,
                                       progressive):
                     return False
                 walked += 1
-    except _Truncated:
-        return False
-    except (ValueError, KeyError, IndexError):
+    except (_Truncated, ValueError, KeyError, IndexError):  # cut short, or garbled headers
         return False
     return walked > 0  # an end marker before any scan: cut in the headers
 

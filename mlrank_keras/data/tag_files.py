@@ -227,7 +227,6 @@ def read_tags(
             for t in row:
                 if t in column:
                     labels[i, column[t]] = 1.0
-    empty = int((labels.max(axis=1, initial=0) <= 0).sum())
     paths = [os.path.join(images_dir, name) for name in names]
     missing = []
     if check_files:
@@ -243,7 +242,7 @@ def read_tags(
                            labels_file, missing[:5])
             paths = [p for p, ok in zip(paths, found, strict=True) if ok]
             labels, valid = labels[found], (None if valid is None else valid[found])
-            empty = int((labels.max(axis=1, initial=0) <= 0).sum())
+    empty = int((labels.max(axis=1, initial=0) <= 0).sum())  # of the images kept
     return TaggedImages(paths, labels, list(label_names), valid, rare, unknown, missing,
                         duplicates, empty)
 

@@ -36,6 +36,12 @@ VOCAB = ["bird", "cat", "dog"]
 EXPECTED = np.array([[0, 1, 1], [0, 1, 0], [0, 0, 0], [1, 1, 0], [0, 0, 1]], np.float32)
 
 
+def write_csv(path, extra=()):
+    """NAMES and TAGS as a fastai CSV (file name, space-separated tags), plus ``extra`` rows."""
+    rows = [f"{n},{' '.join(t)}" for n, t in zip(NAMES, TAGS, strict=True)]
+    path.write_text("\n".join(["fname,labels", *rows, *extra]) + "\n")
+
+
 def test_fastai_csv_with_a_validation_column(tmp_path):
     make_images(tmp_path, NAMES)
     valid = [False, True, False, False, True]
@@ -96,8 +102,7 @@ def test_json_lines_like_hugging_face_metadata(tmp_path):
 
 def test_vocabulary_minimum_count_fixed_names_and_unknown_tags(tmp_path, caplog):
     make_images(tmp_path, NAMES)
-    lines = ["fname,labels"] + [f"{n},{' '.join(t)}" for n, t in zip(NAMES, TAGS, strict=True)]
-    (tmp_path / "tags.csv").write_text("\n".join(lines) + "\n")
+    write_csv(tmp_path / "tags.csv")
     with caplog.at_level(logging.WARNING, logger="mlrank_keras.data"):
         tags = read_tags(tmp_path / "tags.csv", min_count=2)
     assert tags.label_names == ["cat", "dog"] and tags.rare_tags == {"bird": 1}
@@ -115,9 +120,7 @@ def test_vocabulary_minimum_count_fixed_names_and_unknown_tags(tmp_path, caplog)
 
 def test_missing_files_duplicates_and_bad_tables_are_named(tmp_path, caplog):
     make_images(tmp_path, NAMES[:4])  # sub/e.png is missing
-    lines = ["fname,labels"] + [f"{n},{' '.join(t)}" for n, t in zip(NAMES, TAGS, strict=True)]
-    lines.append("a.png,cat dog")  # the same tags again: kept once
-    (tmp_path / "tags.csv").write_text("\n".join(lines) + "\n")
+    write_csv(tmp_path / "tags.csv", extra=["a.png,cat dog"])  # the same tags again: kept once
     with caplog.at_level(logging.WARNING, logger="mlrank_keras.data"):
         tags = read_tags(tmp_path / "tags.csv")
     assert tags.missing == [str(tmp_path / "sub/e.png")] and tags.duplicates == ["a.png"]
@@ -162,8 +165,7 @@ def test_seeded_split_without_a_validation_column(tmp_path):
 
 def test_tagged_dataset_is_image_dataset_of_the_same_rows(tmp_path):
     make_images(tmp_path, NAMES, size=24)
-    lines = ["fname,labels"] + [f"{n},{' '.join(t)}" for n, t in zip(NAMES, TAGS, strict=True)]
-    (tmp_path / "tags.csv").write_text("\n".join(lines) + "\n")
+    write_csv(tmp_path / "tags.csv")
     (tmp_path / "c.png").write_bytes(b"not an image")  # unreadable: skipped, named
     tags = read_tags(tmp_path / "tags.csv")
     ds = tagged_dataset(tags, image_size=24, crop_size=20, batch_size=8)
