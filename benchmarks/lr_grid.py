@@ -8,7 +8,7 @@ end of the rates tried (so that the chosen rate is never an edge of the grid); t
 margin loss's best rate, the other ``--margins``. Sampled WARP (Gong's estimator,
 ``build_warp_alexnet``'s default) runs at every rate too, to compare the two rank estimates
 each at its best. Prints the grid (C-F1, C-R, N+, the first and last epochs' mean training
-loss) and the chosen values, which are what ``mlrank_keras._workbench.SETTINGS`` holds.
+loss) and the chosen values, which are what ``mlrank_keras.tuned.SETTINGS`` holds.
 Every row is saved in ``--out``/grid.json as it finishes; a second run with the same options
 reuses the rows there.
 

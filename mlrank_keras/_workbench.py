@@ -21,7 +21,7 @@ import time
 
 import keras
 
-from mlrank_keras import losses
+from mlrank_keras import tuned
 from mlrank_keras.data import DATASETS, load_data
 from mlrank_keras.data.loaders import default_sizes
 from mlrank_keras.models import build_ranker, cpu_convnet
@@ -29,59 +29,12 @@ from mlrank_keras.models import build_ranker, cpu_convnet
 # A notebook kernel has no command line of its own: it reads the recipe's options here.
 ARGS_ENV = "MLRANK_RECIPE_ARGS"
 
-# key: (title, the loss)
-RANKERS = {
-    "softmax": ("multilabel softmax (Gong)", losses.MultilabelSoftmaxLoss),
-    "ranking": ("pairwise ranking (Gong)", losses.PairwiseHingeLoss),
-    "warp": ("WARP (Gong)", losses.WARPLoss),
-    "bpmll": ("BP-MLL (Li)", losses.BPMLLLoss),
-    "lsep": ("LSEP (Li)", losses.LSEPLoss),
-}
-
-
-# Each loss's learning rate (and margin) for the recipes, chosen by `benchmarks/lr_grid.py`
-# on a validation split carved from GlyphTags' training set (its grid is in BENCHMARKS.md).
-# BP-MLL was not in the grid: it takes softmax's rate.
-SETTINGS = {
-    "softmax": {"learning_rate": 1e-2},
-    "ranking": {"learning_rate": 5e-3, "margin": 1.0},
-    "warp": {"learning_rate": 1e-2, "margin": 0.5},
-    "bpmll": {"learning_rate": 1e-2},
-    "lsep": {"learning_rate": 4e-2},
-}
-WARMUP_EPOCHS = 1
-# The recipes' epochs: the main job's four models train within 10 minutes on the slowest
-# 2-core CPU seen (BENCHMARKS.md); the learning rates above were tuned at this length.
-EPOCHS = 6
-
-
-def recipe_optimizer(
-    learning_rate, steps_per_epoch, epochs, warmup_epochs=WARMUP_EPOCHS, schedule="cosine"
-):
-    """Adam with a linear warm-up over ``warmup_epochs`` to ``learning_rate``, then a
-    cosine decay to 0 at the end of ``epochs`` (``schedule="constant"``: Adam at
-    ``learning_rate`` throughout, for comparison).
-
-    >>> optimizer = recipe_optimizer(1e-2, steps_per_epoch=10, epochs=3)
-    >>> schedule = optimizer._learning_rate
-    >>> [round(float(schedule(s)), 4) for s in (0, 5, 10, 20, 30)]
-    [0.0, 0.005, 0.01, 0.005, 0.0]
-    """
-    if schedule not in ("cosine", "constant"):
-        raise ValueError(
-            f"`schedule` must be 'cosine' or 'constant'. Received: schedule={schedule!r}"
-        )
-    if schedule == "constant":
-        return keras.optimizers.Adam(learning_rate)
-    total = max(1, int(steps_per_epoch) * int(epochs))
-    warmup = min(total - 1, int(steps_per_epoch * warmup_epochs)) if epochs > 1 else 0
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0 if warmup else learning_rate,
-        decay_steps=total - warmup,
-        warmup_target=learning_rate if warmup else None,
-        warmup_steps=warmup,
-    )
-    return keras.optimizers.Adam(schedule)
+# The tuned settings are public (`mlrank_keras.tuned`); the recipes read them here.
+RANKERS = tuned.LOSSES
+SETTINGS = tuned.SETTINGS
+WARMUP_EPOCHS = tuned.WARMUP_EPOCHS
+EPOCHS = tuned.EPOCHS
+recipe_optimizer = tuned.warmup_cosine_adam
 
 
 def build_recipe_ranker(
@@ -99,7 +52,7 @@ def build_recipe_ranker(
     schedule="cosine",
 ):
     """The ranker of :data:`RANKERS` ``key`` on :func:`cpu_convnet`, compiled with the
-    :func:`recipe_optimizer` at the loss's tuned learning rate (:data:`SETTINGS`; pass
+    :func:`recipe_optimizer` at the loss's tuned learning rate (``mlrank_keras.tuned``; pass
     ``learning_rate`` or ``margin`` to override them; ``loss_kwargs`` go to the loss too;
     ``metrics`` to ``compile``; ``schedule`` to :func:`recipe_optimizer`).
 
@@ -108,18 +61,13 @@ def build_recipe_ranker(
     fastest with Adam and a warm-up. TensorFlow compiles without XLA: on a CPU, XLA's
     convolutions take about 1.5 times as long as TensorFlow's own (BENCHMARKS.md).
     """
-    if key not in RANKERS:
-        raise ValueError(f"`key` must be one of {list(RANKERS)}. Received: key={key!r}")
-    settings = dict(SETTINGS[key])
-    if learning_rate is not None:
-        settings["learning_rate"] = learning_rate
-    if margin is not None and "margin" in settings:
-        settings["margin"] = margin
-    settings.update(loss_kwargs or {})
-    rate = settings.pop("learning_rate")
+    overrides = dict(loss_kwargs or {})
+    if margin is not None and "margin" in SETTINGS.get(key, {}):
+        overrides["margin"] = margin
+    loss, rate = tuned.tuned_loss(key, learning_rate, **overrides)
     return build_ranker(
         num_labels,
-        RANKERS[key][1](**settings),
+        loss,
         backbone=cpu_convnet(crop_size, width),
         optimizer=recipe_optimizer(rate, steps_per_epoch, epochs, schedule=schedule),
         metrics=metrics,
