@@ -5,8 +5,9 @@ label embeddings (``mlrank_keras.embeddings``) and the figures (``mlrank_keras.p
 imported on their own and need the extras ``[data]``, ``[embeddings]`` and ``[plots]``.
 """
 
-from mlrank_keras import baselines, decisions, labels, layers, losses, metrics, models
+from mlrank_keras import baselines, decisions, labels, layers, losses, metrics, models, tuned
 from mlrank_keras.baselines import build_linear_svm
+from mlrank_keras.fine_tuning import fine_tune, freeze_backbone
 from mlrank_keras.models import (
     add_tags,
     application_backbone,
@@ -27,6 +28,7 @@ from mlrank_keras.models import (
     hub_backbone,
     model_label_names,
     model_thresholds,
+    ranker_backbone,
     ranker_features,
     set_thresholds,
     with_label_names,
@@ -56,6 +58,8 @@ __all__ = [
     "cpu_convnet",
     "decide_tags",
     "decisions",
+    "fine_tune",
+    "freeze_backbone",
     "hub_backbone",
     "labels",
     "layers",
@@ -64,8 +68,10 @@ __all__ = [
     "model_label_names",
     "model_thresholds",
     "models",
+    "ranker_backbone",
     "ranker_features",
     "set_thresholds",
+    "tuned",
     "with_label_names",
     "with_label_vectors",
 ]

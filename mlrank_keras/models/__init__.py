@@ -25,7 +25,7 @@ from mlrank_keras.models.gong2014 import (
 )
 from mlrank_keras.models.hub import hub_backbone
 from mlrank_keras.models.lsep import build_lsep_vgg16
-from mlrank_keras.models.ranker import build_ranker, ranker_features
+from mlrank_keras.models.ranker import build_ranker, ranker_backbone, ranker_features
 from mlrank_keras.models.tags import (
     decide_tags,
     model_label_names,
@@ -65,6 +65,7 @@ __all__ = [
     "hub_backbone",
     "model_label_names",
     "model_thresholds",
+    "ranker_backbone",
     "ranker_features",
     "row_classifier_jaccard",
     "row_classifier_votes",

@@ -234,14 +234,16 @@ def vgg16(
 
 
 def backbone_features(backbone):
-    """``(inputs, features)`` of any ``keras.Model`` used as a backbone.
+    """``(inputs, features)``: new inputs of ``backbone``'s shape, and its features with the
+    backbone applied as one nested layer (so ``ranker_backbone`` finds it to freeze, swap or
+    save it).
 
     Feature maps (rank 4) are average-pooled to vectors.
     """
     if not isinstance(backbone, keras.Model):
         raise ValueError(f"`backbone` must be a keras.Model. Received: {type(backbone)!r}")
     try:
-        outputs = backbone.outputs
+        outputs, given = backbone.outputs, backbone.inputs
     except AttributeError:  # a subclassed model has no symbolic inputs and outputs
         raise ValueError(
             f"`backbone` must be a functional or Sequential keras.Model (with inputs and "
@@ -251,16 +253,20 @@ def backbone_features(backbone):
         ) from None
     if len(outputs) != 1:
         raise ValueError(f"`backbone` must have one output. It has {len(outputs)}.")
-    features = outputs[0]
-    if len(features.shape) == 4:
-        features = layers.GlobalAveragePooling2D(name="pooled_features")(features)
-    elif len(features.shape) != 2:
+    if len(outputs[0].shape) not in (2, 4):
         raise ValueError(
             "`backbone` must output feature vectors (batch, d) or maps (batch, h, w, c). "
-            f"Received: {features.shape}"
+            f"Received: {outputs[0].shape}"
         )
-    inputs = backbone.inputs
-    return (inputs[0] if len(inputs) == 1 else inputs), features
+    inputs = [
+        keras.Input(tuple(x.shape[1:]), dtype=x.dtype, name="images" if len(given) == 1 else None)
+        for x in given
+    ]
+    inputs = inputs[0] if len(inputs) == 1 else inputs
+    features = backbone(inputs)
+    if len(features.shape) == 4:
+        features = layers.GlobalAveragePooling2D(name="pooled_features")(features)
+    return inputs, features
 
 
 def default_backbone(backbone, builder, backbone_kwargs, **builder_kwargs):

@@ -9,7 +9,29 @@ not. keras-hub is the ``[hub]`` extra and is imported only here; import ``keras_
 ``keras.saving.load_model`` of a model built on it (its layers are keras-hub's).
 """
 
+import difflib
+import os
+
 from mlrank_keras.extras import require
+
+
+def _preset_argument(preset, known):
+    """A local folder, a ``kaggle://`` or ``hf://`` handle, or a preset keras-hub lists; a
+    misspelt name is an error here, before keras-hub tries to download it."""
+    preset = os.fspath(preset) if isinstance(preset, os.PathLike) else preset
+    if not isinstance(preset, str) or not preset:
+        raise ValueError(f"`preset` must be a preset name or folder. Received: {preset!r}")
+    if os.path.isdir(preset) or "://" in preset or preset in known:
+        return preset
+    if os.sep in preset or preset.startswith("."):
+        raise ValueError(f"`preset` {preset!r} looks like a path, but it is not a folder.")
+    close = difflib.get_close_matches(preset, list(known), n=5, cutoff=0.6)
+    raise ValueError(
+        f"`preset` {preset!r} is neither a folder nor a keras-hub preset"
+        + (f"; close names: {close}" if close else "")
+        + ". keras_hub.models.Backbone.presets lists them all; the keras.applications names "
+        "are mlrank_keras.models.APPLICATIONS."
+    )
 
 
 def hub_backbone(preset, image_shape=None, load_weights=True, image_converter=True):
@@ -31,6 +53,7 @@ def hub_backbone(preset, image_shape=None, load_weights=True, image_converter=Tr
     import keras
     import keras_hub
 
+    preset = _preset_argument(preset, keras_hub.models.Backbone.presets)
     backbone = keras_hub.models.Backbone.from_preset(preset, load_weights=load_weights)
     converter = None
     if image_converter:

@@ -1,10 +1,14 @@
 """One builder for a ranker with any loss: a backbone, a score head, a compiled model."""
 
+import os
+
 import keras
 from keras import layers
 
 from mlrank_keras.layers.label_names import LabelNames
+from mlrank_keras.models.applications import APPLICATIONS, application_backbone
 from mlrank_keras.models.backbones import backbone_features, gong_alexnet
+from mlrank_keras.models.hub import hub_backbone
 from mlrank_keras.validation import positive_int
 
 FEATURES = "features"  # the name of every ranker's feature layer (see `ranker_features`)
@@ -29,6 +33,35 @@ def _loss_argument(loss, compile):
         ) from error
 
 
+def named_backbone(backbone, input_shape=None):
+    """``backbone`` as a ``keras.Model``: a model as it is, None for :func:`gong_alexnet`, an
+    application name for its ImageNet network, any other string for a keras-hub preset."""
+    if isinstance(backbone, keras.Model) or backbone is None:
+        if input_shape is not None:
+            raise ValueError(
+                "`input_shape` applies to a named backbone only (a string); the model you "
+                f"pass has its own. Received: input_shape={input_shape!r}"
+            )
+        return gong_alexnet() if backbone is None else backbone
+    if isinstance(backbone, os.PathLike):
+        backbone = os.fspath(backbone)
+    if not isinstance(backbone, str) or not backbone:
+        raise ValueError(
+            "`backbone` must be a keras.Model, None, an application name "
+            f"({sorted(APPLICATIONS)}) or a keras-hub preset name or folder. "
+            f"Received: backbone={backbone!r}"
+        )
+    if backbone in APPLICATIONS:
+        return application_backbone(backbone, input_shape or (224, 224, 3), weights="imagenet")
+    try:
+        return hub_backbone(backbone, image_shape=input_shape)
+    except ValueError as error:
+        raise ValueError(
+            "`backbone` must be a keras.Model, None, an application name "
+            f"({sorted(APPLICATIONS)}) or a keras-hub preset name or folder: {error}"
+        ) from None
+
+
 def build_ranker(
     num_labels,
     loss,
@@ -39,6 +72,7 @@ def build_ranker(
     compile=True,
     name="ranker",
     label_names=None,
+    input_shape=None,
     **compile_kwargs,
 ):
     """A ranker: any backbone, a score head of one score per label, compiled with any loss.
@@ -54,8 +88,14 @@ def build_ranker(
             ``LSEPLoss()``, ...) or Keras's (``"binary_crossentropy"``), as an instance,
             function, registered name or config. None only with ``compile=False``.
         backbone: a ``keras.Model`` from images to features (vectors or maps), e.g. from
-            :func:`cpu_alexnet`, :func:`gong_alexnet`, :func:`vgg16`. None for
-            :func:`gong_alexnet` at its paper sizes.
+            :func:`cpu_alexnet`, :func:`gong_alexnet`, :func:`vgg16`; or a name: one of
+            :data:`APPLICATIONS` (``"resnet50"``: ``keras.applications`` with ImageNet
+            weights, downloaded by Keras and cached; see :func:`application_backbone` for a
+            local weights file), or a keras-hub preset name or local preset folder
+            (``"resnet_50_imagenet"``, :func:`hub_backbone`). A named backbone's input
+            preprocessing is inside the model: feed it raw RGB pixels in [0, 255]
+            (``normalization=None`` in the data pipeline). None for :func:`gong_alexnet` at
+            its paper sizes. The backbone is one nested layer (:func:`ranker_backbone`).
         optimizer: a Keras optimizer; None for ``Adam(1e-3)``.
         metrics: passed to ``compile``, e.g. ``[mlrank_keras.metrics.PerClassRecall(k=3)]``.
         head: None for ``Dense(num_labels, name="scores")``, or a callable from the
@@ -66,6 +106,8 @@ def build_ranker(
         label_names: None, or one name per label: the scores then pass through a
             ``LabelNames`` layer, so the ``.keras`` file carries the names and per-label
             thresholds (``model_label_names``, ``set_thresholds``, ``decide_tags``).
+        input_shape: the image shape of a named backbone (default: 224 x 224 x 3 for an
+            application, the preset's image size for keras-hub).
         **compile_kwargs: further arguments of ``model.compile`` (``jit_compile``,
             ``steps_per_execution``, ``loss_weights``, ...).
 
@@ -84,7 +126,7 @@ def build_ranker(
     """
     num_labels = positive_int(num_labels, "num_labels")
     loss = _loss_argument(loss, compile)
-    inputs, features = backbone_features(gong_alexnet() if backbone is None else backbone)
+    inputs, features = backbone_features(named_backbone(backbone, input_shape))
     features = layers.Identity(name=FEATURES)(features)
     if head is not None and not callable(head):
         raise ValueError(
@@ -140,3 +182,23 @@ def ranker_features(ranker):
             f"{FEATURES!r}). Received a model with layers {sorted(names)}"
         )
     return keras.Model(ranker.input, features, name=f"{ranker.name}_features")
+
+
+def ranker_backbone(ranker):
+    """The backbone nested in a ranker (a ``keras.Model`` layer): freeze it with
+    ``ranker_backbone(model).trainable = False`` (then compile again), read its weights, or
+    save it on its own.
+
+    Rankers saved before the backbone was nested (version 0.1.0 files) have their backbone's
+    layers spliced into their own graph: for them this is an error that says so.
+    """
+    if not isinstance(ranker, keras.Model):
+        raise ValueError(f"`ranker` must be a keras.Model. Received: {type(ranker)!r}")
+    nested = [layer for layer in ranker.layers if isinstance(layer, keras.Model)]
+    if not nested:
+        raise ValueError(
+            f"Model {ranker.name!r} has no nested backbone: it was built by mlrank_keras "
+            "0.1.0 or by hand. Rebuild it with build_ranker and transfer the weights "
+            "(`new.set_weights(old.get_weights())`: the weights are in the same order)."
+        )
+    return nested[0]

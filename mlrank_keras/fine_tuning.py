@@ -1,0 +1,119 @@
+"""Fine-tuning a pretrained backbone: the score head first with the backbone frozen, then the
+whole network at a lower rate, resumable.
+
+Gong et al. (2014) and Li et al. (2017) fine-tune an ImageNet network end to end with SGD
+(Gong: momentum 0.9, learning rate 0.002; Li: 0.001, momentum 0.9, weight decay 5e-5). A
+new, randomly initialised score head sends large gradients into the pretrained layers, so
+today's practice (and Keras's transfer-learning guide) trains the head first with the
+backbone frozen, its batch normalisation in inference mode, and then unfreezes everything
+at a rate about ten times lower. :func:`fine_tune` does both phases with the optimizers you
+give (``SGD(0.002, momentum=0.9)`` for the papers' settings in the second phase).
+
+>>> import keras, numpy as np
+>>> from mlrank_keras.losses import WARPLoss
+>>> from mlrank_keras.models import build_ranker, cpu_convnet
+>>> model = build_ranker(3, WARPLoss(), backbone=cpu_convnet(16, 0.25))
+>>> x, y = np.zeros((4, 16, 16, 3), "float32"), np.eye(3, dtype="float32")[[0, 1, 2, 0]]
+>>> frozen, full = fine_tune(model, x, y, frozen_epochs=1, epochs=2, verbose=0)
+>>> len(frozen.epoch), full.epoch
+(1, [1])
+"""
+
+import os
+
+import keras
+
+from mlrank_keras.models.ranker import ranker_backbone
+from mlrank_keras.validation import positive_int
+
+FROZEN_WEIGHTS = "frozen_phase.weights.h5"
+
+
+def freeze_backbone(ranker, frozen=True):
+    """Freezes (or, with ``frozen=False``, unfreezes) the ranker's nested backbone; its batch
+    normalisation then runs in inference mode. Compile again for it to take effect in
+    training. Returns the backbone."""
+    backbone = ranker_backbone(ranker)
+    backbone.trainable = not frozen
+    return backbone
+
+
+def _recompile(model, optimizer):
+    config = dict(model.get_compile_config() or {})
+    if not config:
+        raise ValueError("`model` must be compiled (its loss and metrics are kept).")
+    config.pop("optimizer", None)
+    model.compile(optimizer=optimizer, **keras.saving.deserialize_keras_object(config))
+
+
+def fine_tune(
+    model,
+    x=None,
+    y=None,
+    *,
+    frozen_epochs=1,
+    epochs=6,
+    frozen_optimizer=None,
+    optimizer=None,
+    callbacks=None,
+    backup_dir=None,
+    **fit_kwargs,
+):
+    """Trains ``model`` (a compiled ranker) in two phases and returns their two ``History``
+    objects (the first is None with ``frozen_epochs=0``).
+
+    1. Epochs ``0 .. frozen_epochs - 1``: the backbone frozen (:func:`freeze_backbone`), the
+       rest trained with ``frozen_optimizer`` (default ``Adam(1e-3)``).
+    2. Epochs ``frozen_epochs .. epochs - 1``: everything trained with ``optimizer`` (default
+       ``Adam(1e-4)``, ten times lower).
+
+    The model keeps its loss and metrics; both phases are compiled again. ``callbacks`` and
+    ``fit_kwargs`` (``validation_data``, ``batch_size``, ``verbose``, ...) go to both ``fit``
+    calls; epoch numbers run on from one phase to the next (``initial_epoch``).
+
+    With ``backup_dir``, a killed run started again resumes: each phase keeps a
+    ``BackupAndRestore`` folder there, and a finished first phase leaves its weights there
+    (``frozen_phase.weights.h5``), so it is not trained twice. The resumed run ends with
+    the uninterrupted run's weights (to float round-off) where nothing random happens in
+    training; Keras's ``BackupAndRestore`` does not save the random state of dropout, so the
+    masks drawn after the resume differ from those an uninterrupted run would draw.
+    """
+    frozen_epochs = int(frozen_epochs)
+    if frozen_epochs < 0:
+        raise ValueError(f"`frozen_epochs` must be >= 0. Received: frozen_epochs={frozen_epochs}")
+    epochs = positive_int(epochs, "epochs")
+    if frozen_epochs >= epochs:
+        raise ValueError(
+            f"`frozen_epochs` ({frozen_epochs}) must be below `epochs` ({epochs}): the last "
+            "phase trains the whole network."
+        )
+    callbacks = list(callbacks or [])
+    phases = []
+    if frozen_epochs:
+        done = backup_dir is not None and os.path.isfile(os.path.join(backup_dir, FROZEN_WEIGHTS))
+        freeze_backbone(model)
+        _recompile(model, frozen_optimizer or keras.optimizers.Adam(1e-3))
+        if done:
+            model.load_weights(os.path.join(backup_dir, FROZEN_WEIGHTS))
+            phases.append(None)
+        else:
+            extra = _backup(backup_dir, "frozen_phase")
+            phases.append(model.fit(x, y, epochs=frozen_epochs, callbacks=extra + callbacks,
+                                    **fit_kwargs))
+            if backup_dir is not None:
+                model.save_weights(os.path.join(backup_dir, FROZEN_WEIGHTS))
+    else:
+        phases.append(None)
+    freeze_backbone(model, frozen=False)
+    _recompile(model, optimizer or keras.optimizers.Adam(1e-4))
+    extra = _backup(backup_dir, "full_phase")
+    phases.append(model.fit(x, y, epochs=epochs, initial_epoch=frozen_epochs,
+                            callbacks=extra + callbacks, **fit_kwargs))
+    return tuple(phases)
+
+
+def _backup(backup_dir, phase):
+    if backup_dir is None:
+        return []
+    os.makedirs(backup_dir, exist_ok=True)
+    return [keras.callbacks.BackupAndRestore(os.path.join(backup_dir, phase))]
