@@ -24,7 +24,8 @@ def _data():
 
 def _model(dropout=0.2):
     keras.utils.set_random_seed(0)
-    return mk.build_ranker(4, WARPLoss(), backbone=mk.cpu_convnet(SIDE, 0.25, filters=(8,), dropout=dropout))
+    backbone = mk.cpu_convnet(SIDE, 0.25, filters=(8,), dropout=dropout)
+    return mk.build_ranker(4, WARPLoss(), backbone=backbone)
 
 
 def _weights(layer):
