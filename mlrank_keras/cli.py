@@ -1,4 +1,6 @@
-"""The ``mlrank-keras`` command: ``mlrank-keras demo [options]`` runs the main job.
+"""The ``mlrank-keras`` command: ``mlrank-keras demo [options]`` runs the main job;
+``train``, ``evaluate`` and ``predict`` make and use a tagger of your own images
+(:mod:`mlrank_keras.tag_commands`). ``mlrank-keras COMMAND --help`` lists a command's options.
 
 >>> main(["--help"])  # doctest: +ELLIPSIS
 Traceback (most recent call last):
@@ -9,7 +11,12 @@ SystemExit: 0
 import argparse
 import sys
 
-COMMANDS = {"demo": "train the papers' losses on GlyphTags and print the papers' table"}
+COMMANDS = {
+    "demo": "train the papers' losses on GlyphTags and print the papers' table",
+    "train": "train a tagger on a folder of images and a tag file (csv, tsv, jsonl)",
+    "evaluate": "the papers' table of a trained tagger on a labelled folder",
+    "predict": "tags for image files or folders, by name, with scores",
+}
 
 
 def main(argv=None):
@@ -29,6 +36,10 @@ def main(argv=None):
         from mlrank_keras import demo
 
         demo.main(argv[1:])
+    else:
+        from mlrank_keras.tag_commands import COMMANDS as RUN
+
+        RUN[args.command](argv[1:])
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from mlrank_keras.data.tag_files import (  # noqa: E402
     save_label_names,
     tagged_dataset,
 )
+from mlrank_keras.data.tagged_folder import write_tagged_folder  # noqa: E402
 
 # TensorFlow Datasets is slow to import: its adapters load on first use.
 _LAZY = {"tfds_dataset": "datasets", "label_names": "datasets", "NusWide": "nus_wide"}
@@ -65,4 +66,5 @@ __all__ = [
     "select_labels",
     "tagged_dataset",
     "tfds_dataset",
+    "write_tagged_folder",
 ]
