@@ -19,6 +19,7 @@ give (``SGD(0.002, momentum=0.9)`` for the papers' settings in the second phase)
 (1, [1])
 """
 
+import json
 import os
 
 import keras
@@ -57,6 +58,7 @@ def fine_tune(
     optimizer=None,
     callbacks=None,
     backup_dir=None,
+    seed=None,
     **fit_kwargs,
 ):
     """Trains ``model`` (a compiled ranker) in two phases and returns their two ``History``
@@ -73,10 +75,15 @@ def fine_tune(
 
     With ``backup_dir``, a killed run started again resumes: each phase keeps a
     ``BackupAndRestore`` folder there, and a finished first phase leaves its weights there
-    (``frozen_phase.weights.h5``), so it is not trained twice. The resumed run ends with
-    the uninterrupted run's weights (to float round-off) where nothing random happens in
-    training; Keras's ``BackupAndRestore`` does not save the random state of dropout, so the
-    masks drawn after the resume differ from those an uninterrupted run would draw.
+    (``frozen_phase.weights.h5``), so it is not trained twice; a finished run removes what it
+    left there (and ``backup_dir`` itself, if then empty). A ``tf.data`` input is moved
+    on by the epochs already done (a seeded shuffle then deals the epochs the uninterrupted
+    run would have dealt), and with ``seed`` every epoch starts from
+    ``keras.utils.set_random_seed(seed + epoch)`` and sets the counter of every layer's
+    seed generator from the epoch, so the random draws that no checkpoint holds (the
+    seed generators of dropout on JAX and TensorFlow; PyTorch's dropout uses torch's global
+    generator; Keras shuffles arrays with NumPy's) repeat too: a resumed run then ends with
+    the uninterrupted run's weights, to float round-off.
     """
     frozen_epochs = int(frozen_epochs)
     if frozen_epochs < 0:
@@ -88,6 +95,8 @@ def fine_tune(
             "phase trains the whole network."
         )
     callbacks = list(callbacks or [])
+    if seed is not None:
+        callbacks.insert(0, _Reseed(int(seed)))
     phases = []
     if frozen_epochs:
         done = backup_dir is not None and os.path.isfile(os.path.join(backup_dir, FROZEN_WEIGHTS))
@@ -97,6 +106,7 @@ def fine_tune(
             model.load_weights(os.path.join(backup_dir, FROZEN_WEIGHTS))
             phases.append(None)
         else:
+            _skip_epochs(x, _epochs_done(backup_dir, "frozen_phase"))
             extra = _backup(backup_dir, "frozen_phase")
             phases.append(model.fit(x, y, epochs=frozen_epochs, callbacks=extra + callbacks,
                                     **fit_kwargs))
@@ -106,9 +116,17 @@ def fine_tune(
         phases.append(None)
     freeze_backbone(model, frozen=False)
     _recompile(model, optimizer or keras.optimizers.Adam(1e-4))
+    done = _epochs_done(backup_dir, "full_phase")
+    _skip_epochs(x, done if done else (frozen_epochs if phases[0] is None else 0))
     extra = _backup(backup_dir, "full_phase")
     phases.append(model.fit(x, y, epochs=epochs, initial_epoch=frozen_epochs,
                             callbacks=extra + callbacks, **fit_kwargs))
+    if backup_dir is not None:  # finished: BackupAndRestore removed its own folders
+        frozen = os.path.join(backup_dir, FROZEN_WEIGHTS)
+        if os.path.isfile(frozen):
+            os.remove(frozen)
+        if not os.listdir(backup_dir):
+            os.rmdir(backup_dir)
     return tuple(phases)
 
 
@@ -117,3 +135,37 @@ def _backup(backup_dir, phase):
         return []
     os.makedirs(backup_dir, exist_ok=True)
     return [keras.callbacks.BackupAndRestore(os.path.join(backup_dir, phase))]
+
+
+class _Reseed(keras.callbacks.Callback):
+    def __init__(self, seed):
+        super().__init__()
+        self.seed = seed
+
+    def on_epoch_begin(self, epoch, logs=None):
+        keras.utils.set_random_seed((self.seed + epoch) % 2**32)
+        # The layers' seed generators (dropout on JAX and TensorFlow) are not in the saved
+        # weights: their counters restart at a value set by the epoch alone.
+        for variable in self.model.non_trainable_variables:
+            if variable.name == "seed_generator_state":
+                state = keras.ops.convert_to_numpy(variable).copy()
+                state[-1] = (epoch << 20) % 2**31
+                variable.assign(state)
+
+
+def _epochs_done(backup_dir, phase):
+    """The epoch count a ``BackupAndRestore`` folder of this phase holds (0 if none)."""
+    path = None if backup_dir is None else os.path.join(backup_dir, phase,
+                                                        "training_metadata.json")
+    if path is None or not os.path.isfile(path):
+        return 0
+    with open(path) as f:
+        return int(json.load(f)["epoch"])
+
+
+def _skip_epochs(x, epochs):
+    """Moves a ``tf.data`` dataset on by ``epochs`` passes: each ``iter()`` of a dataset
+    advances its reshuffling seed, as each epoch of ``fit`` does."""
+    if epochs and hasattr(x, "element_spec"):
+        for _ in range(epochs):
+            iter(x)

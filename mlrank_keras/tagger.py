@@ -164,6 +164,9 @@ def train_tagger(
     if key not in tuned.LOSSES:
         raise ValueError(f"`loss` must be one of {sorted(tuned.LOSSES)}. Received: loss={key!r}")
     epochs = tuned.EPOCHS if epochs is None else int(epochs)
+    # Before the backbone's weights and the datasets (TensorFlow derives their seeded draws
+    # from its global seed).
+    keras.utils.set_random_seed(seed)
     network, side, pretrained = tagger_backbone(backbone, image_size, weights, width)
     frozen_epochs = (1 if pretrained and epochs > 1 else 0) if frozen_epochs is None else int(
         frozen_epochs)
@@ -176,7 +179,6 @@ def train_tagger(
     validation_data = tagged_dataset(validation, **data)
     loss_object, rate = tuned.tuned_loss(key, learning_rate)
     steps = math.ceil(len(train) / batch_size)
-    keras.utils.set_random_seed(seed)
     model = build_ranker(
         len(tagged.label_names), loss_object, backbone=network, label_names=tagged.label_names,
         name=f"{key}_tagger",
@@ -190,7 +192,7 @@ def train_tagger(
         optimizer=tuned.warmup_cosine_adam(rate / 10 if frozen_epochs else rate, steps,
                                            epochs - frozen_epochs),
         callbacks=[AnnotationReport(validation_data, k=k, verbose=0), keep],
-        backup_dir=os.path.join(out, "backup"), verbose=verbose, shuffle=False,
+        backup_dir=os.path.join(out, "backup"), seed=seed, verbose=verbose, shuffle=False,
     )
     if keep.best_epoch is None:
         raise ValueError(f"No epoch had a finite validation C-F1 in {epochs} epoch(s).")

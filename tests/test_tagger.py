@@ -1,0 +1,138 @@
+"""Tag your own photos (issue 21, item 4): ``mlrank-keras train``, ``evaluate`` and
+``predict`` on a folder of GlyphTags JPEG files with a CSV, checked against the model's own
+``predict`` and the metrics computed here; a killed ``train`` resumes to the same table."""
+
+import csv
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import mlrank_keras as mk
+from mlrank_keras import cli, tagger
+from mlrank_keras.data import GLYPHTAGS_LABELS, load_glyphtags, write_tagged_folder
+from mlrank_keras.metrics import annotation_report
+
+SIDE = 28  # the model's input; the files are 32 x 32, resized to 32 and centre-cropped
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("photos")
+    x, y = load_glyphtags("train", num_images=96, image_size=32)
+    write_tagged_folder(root, x, y, list(GLYPHTAGS_LABELS))
+    return root
+
+
+def _train(folder, out, *extra):
+    cli.main(["train", "--labels", str(folder / "tags.csv"), "--out", str(out),
+              "--image-size", str(SIDE), "--epochs", "2", "--no-flip", "--verbose", "0",
+              "--batch-size", "16", *extra])
+
+
+@pytest.fixture(scope="module")
+def trained(folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    _train(folder, out)
+    return out
+
+
+def _pipeline_images(paths):
+    """The files decoded, resized to 32 and centre-cropped here, with TensorFlow's own ops."""
+    import tensorflow as tf
+
+    images = []
+    for path in paths:
+        image = tf.io.decode_jpeg(tf.io.read_file(str(path)), channels=3)
+        image = tf.image.resize(tf.cast(image, "float32"), (32, 32))
+        images.append(np.asarray(image)[2:30, 2:30])
+    return np.stack(images)
+
+
+def test_train_saves_a_model_that_knows_its_labels_and_threshold(folder, trained):
+    model = keras.saving.load_model(trained / "model.keras")
+    with open(folder / "tags.csv") as f:
+        seen = {t for row in csv.DictReader(f) for t in row["tags"].split()}
+    assert mk.model_label_names(model) == sorted(seen)
+    report = json.loads((trained / "report.json").read_text())
+    np.testing.assert_allclose(mk.model_thresholds(model), report["threshold"], rtol=1e-6)
+    assert report["best_epoch"] in (0, 1)
+    assert set(report["reports"]) == {"top-3", "threshold", "upper bound (top-3)"}
+    assert "C-F1" in (trained / "report.txt").read_text()
+    assert json.loads((trained / "label_names.json").read_text()) == sorted(seen)
+    assert not (trained / "backup").exists()  # removed once training ended
+
+
+def test_predict_gives_the_top_3_of_model_predict(folder, trained, tmp_path, capsys):
+    files = sorted((folder / "images").iterdir())[:20]
+    output = tmp_path / "tags.csv"
+    cli.main(["predict", str(trained / "model.keras"), *map(str, files), "--output", str(output)])
+    with open(output) as f:
+        rows = list(csv.DictReader(f))
+    model = keras.saving.load_model(trained / "model.keras")
+    scores = np.asarray(model.predict(_pipeline_images(files), verbose=0))
+    names = mk.model_label_names(model)
+    expected = [[names[j] for j in np.argsort(-s, kind="stable")[:3]] for s in scores]
+    assert [r["file_name"] for r in rows] == [str(f) for f in files]
+    assert [r["tags"].split() for r in rows] == expected
+    first = [float(v) for v in rows[0]["scores"].split()]
+    np.testing.assert_allclose(first, np.sort(scores[0])[::-1][:3], rtol=1e-3, atol=1e-3)
+    # A folder, JSON lines, the saved threshold.
+    jsonl = tmp_path / "tags.jsonl"
+    cli.main(["predict", str(trained / "model.keras"), str(folder / "images"), "--threshold",
+              "--output", str(jsonl)])
+    rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert len(rows) == 96
+    threshold = mk.model_thresholds(model)[0]
+    assert all(all(s > threshold for s in row["scores"]) for row in rows)
+    assert all(row["scores"] == sorted(row["scores"], reverse=True) for row in rows)
+
+
+def test_predict_skips_and_names_an_unreadable_file(folder, trained, tmp_path, capsys):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not a jpeg")
+    good = folder / "images" / "00000.jpg"
+    cli.main(["predict", str(trained / "model.keras"), str(good), str(bad)])
+    out = capsys.readouterr().out
+    assert str(good) in out and f"skipped 1 unreadable image(s): ['{bad}']" in out
+    assert sum(1 for line in out.splitlines() if line.startswith(str(good))) == 1
+
+
+def test_evaluate_is_the_report_of_the_models_scores(folder, trained, capsys):
+    cli.main(["evaluate", str(trained / "model.keras"), "--labels", str(folder / "tags.csv")])
+    printed = capsys.readouterr().out
+    model = keras.saving.load_model(trained / "model.keras")
+    with open(folder / "tags.csv") as f:
+        rows = list(csv.DictReader(f))
+    names = mk.model_label_names(model)
+    labels = np.array([[float(n in r["tags"].split()) for n in names] for r in rows])
+    scores = model.predict(_pipeline_images([folder / r["file_name"] for r in rows]), verbose=0)
+    report = annotation_report(labels, np.asarray(scores), k=3)
+    line = next(row for row in printed.splitlines() if row.startswith("top-3"))
+    cells = [float(v) for v in line.split()[1:]]
+    np.testing.assert_allclose(cells[:3], [100 * report[k] for k in ("C-P", "C-R", "C-F1")],
+                               atol=0.011)
+
+
+def test_a_killed_train_resumes_to_the_uninterrupted_table(folder, tmp_path, monkeypatch):
+    kwargs = dict(image_size=SIDE, epochs=3, flip=False, verbose=0, batch_size=16)
+    whole = tagger.train_tagger(folder / "tags.csv", tmp_path / "whole", **kwargs)
+    keep_epoch_end = tagger.KeepBest.on_epoch_end
+
+    def killed_after_epoch_2(self, epoch, logs=None):
+        keep_epoch_end(self, epoch, logs)
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(tagger.KeepBest, "on_epoch_end", killed_after_epoch_2)
+    with pytest.raises(KeyboardInterrupt):
+        tagger.train_tagger(folder / "tags.csv", tmp_path / "resumed", **kwargs)
+    monkeypatch.setattr(tagger.KeepBest, "on_epoch_end", keep_epoch_end)
+    assert os.path.isdir(tmp_path / "resumed" / "backup")
+    resumed = tagger.train_tagger(folder / "tags.csv", tmp_path / "resumed", **kwargs)
+    assert resumed.best_epoch == whole.best_epoch
+    for name, report in whole.reports.items():
+        for key, value in report.items():
+            assert resumed.reports[name][key] == pytest.approx(value, abs=1e-3), (name, key)
