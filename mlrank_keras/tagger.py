@@ -172,6 +172,8 @@ def train_tagger(
         frozen_epochs)
     tagged = read_tags(labels_file, images_dir, **read_kwargs)
     train, validation = tagged.split(validation_split, seed=seed)
+    if verbose:
+        print(describe(tagged, train, validation))
     _prepare_out(out, overwrite)
     data = dict(batch_size=batch_size, image_size=resize_side(side), crop_size=side,
                 normalization=None)
@@ -207,6 +209,17 @@ def train_tagger(
     save_label_names(tagged.label_names, os.path.join(out, "label_names.json"))
     write_reports(out, reports, best_epoch=keep.best_epoch, threshold=threshold)
     return TrainedTagger(best, path, keep.best_epoch, threshold, reports)
+
+
+def describe(tagged, train, validation):
+    """One line on what was read: images, labels, and everything left out or kept empty."""
+    notes = [f"{len(tagged.missing)} missing file(s) left out" if tagged.missing else "",
+             f"{len(tagged.duplicates)} duplicate row(s) kept once" if tagged.duplicates else "",
+             f"{tagged.empty} image(s) with no tag (all negatives)" if tagged.empty else "",
+             f"{len(tagged.rare_tags)} rare tag(s) left out" if tagged.rare_tags else ""]
+    notes = "; ".join(n for n in notes if n)
+    return (f"{len(tagged)} images ({len(train)} training, {len(validation)} validation), "
+            f"{len(tagged.label_names)} labels" + (f"; {notes}" if notes else ""))
 
 
 def _prepare_out(out, overwrite):

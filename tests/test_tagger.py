@@ -14,6 +14,7 @@ import mlrank_keras as mk
 from mlrank_keras import cli, tagger
 from mlrank_keras.data import GLYPHTAGS_LABELS, load_glyphtags, write_tagged_folder
 from mlrank_keras.metrics import annotation_report
+from tests.helpers import only_on
 
 SIDE = 28  # the model's input; the files are 32 x 32, resized to 32 and centre-cropped
 
@@ -136,3 +137,79 @@ def test_a_killed_train_resumes_to_the_uninterrupted_table(folder, tmp_path, mon
     for name, report in whole.reports.items():
         for key, value in report.items():
             assert resumed.reports[name][key] == pytest.approx(value, abs=1e-3), (name, key)
+
+
+def _fails(capsys, argv, message):
+    """The command ends with exit status 2 and one line (after argparse's usage) naming it."""
+    with pytest.raises(SystemExit) as raised:
+        cli.main(argv)
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert message in last, last
+
+
+@only_on("torch", "option checks before any model is built")
+def test_bad_train_options_are_refused_before_training(folder, tmp_path, capsys):
+    labels = str(folder / "tags.csv")
+    base = ["train", "--labels", labels, "--out", str(tmp_path / "o")]
+    (tmp_path / "file").write_text("x")
+    cases = [
+        (["train", "--labels", str(tmp_path / "none.csv"), "--out", "o"], "--labels"),
+        (base + ["--images", str(tmp_path / "none")], "--images"),
+        (base + ["--validation-split", "1.5"], "--validation-split must be in (0, 1)"),
+        (base + ["--epochs", "0"], "argument --epochs: must be > 0; received 0"),
+        (base + ["--epochs", "2", "--frozen-epochs", "2"], "--frozen-epochs must be from 0"),
+        (base + ["--loss", "hinge"], "argument --loss: invalid choice: 'hinge'"),
+        (["train", "--labels", labels, "--out", str(tmp_path / "file")], "is a file"),
+        (base + ["--image-size", "4"], "--image-size must be at least 8"),
+        (base + ["--weights", str(tmp_path / "w.h5")], "--weights"),
+        (base + ["--format", "xml"], "argument --format: invalid choice"),
+        (base + ["--seed", "-1"], "--seed must be from 0"),
+        (base + ["--backbone", "resnet_50_imagenett"], "close names: ['resnet_50_imagenet'"),
+    ]
+    for argv, message in cases:
+        _fails(capsys, argv, message)
+    assert not (tmp_path / "o").exists()  # nothing was made
+
+
+def test_bad_tag_files_and_folders_end_in_one_line(folder, trained, tmp_path, capsys):
+    model = str(trained / "model.keras")
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("file_name,tags\nimages/00000.jpg,one unicorn\n")
+    _fails(capsys, ["evaluate", model, "--labels", str(unknown), "--images", str(folder)],
+           "has 1 tag(s) outside `label_names`: ['unicorn']")
+    missing = tmp_path / "missing.csv"
+    missing.write_text("file_name,tags\nnothere.jpg,one\n")
+    _fails(capsys, ["train", "--labels", str(missing), "--out", str(tmp_path / "o")],
+           "None of the 1 files of")
+    twice = tmp_path / "twice.csv"
+    twice.write_text("file_name,tags\nimages/00000.jpg,one\nimages/00000.jpg,two\n")
+    _fails(capsys, ["train", "--labels", str(twice), "--images", str(folder), "--out",
+                    str(tmp_path / "o")], "twice with different tags")
+    _fails(capsys, ["train", "--labels", str(folder / "tags.csv"), "--out", str(trained)],
+           "holds a finished run (report.json)")
+    _fails(capsys, ["predict", model, str(tmp_path / "none.jpg")], "is neither an image file")
+    _fails(capsys, ["predict", model, str(folder), "--output", "tags.txt"],
+           "--output must end in .csv or .jsonl")
+    _fails(capsys, ["predict", str(tmp_path / "none.keras"), str(folder)], "is not a file")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _fails(capsys, ["predict", model, str(empty)], "No image file")
+
+
+@only_on("torch", "the summary of a tag file")
+def test_train_says_what_it_left_out(folder, tmp_path):
+    from mlrank_keras.data import read_tags
+
+    path = tmp_path / "tags.csv"
+    path.write_text("file_name,tags\nimages/00000.jpg,one\nimages/00000.jpg,one\n"
+                    "images/00001.jpg,\nimages/00002.jpg,one two\ngone.jpg,two\n")
+    tagged = read_tags(path, folder, min_count=2)
+    assert tagged.rare_tags == {"two": 1}  # counted over the files found, not gone.jpg
+    train, validation = tagged.split(0.5, seed=0)
+    assert tagger.describe(tagged, train, validation) == (
+        "3 images (1 training, 2 validation), 1 labels; 1 missing file(s) left out; "
+        "1 duplicate row(s) kept once; 1 image(s) with no tag (all negatives); "
+        "1 rare tag(s) left out")

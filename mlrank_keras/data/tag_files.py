@@ -189,6 +189,23 @@ def read_tags(
     names = [names[i] for i in keep]
     tags = [tags[i] for i in keep]
     valid = None if valid is None else valid[keep]
+    # Missing files go first: the vocabulary and its counts are of the images kept.
+    paths = [os.path.join(images_dir, name) for name in names]
+    missing = []
+    if check_files:
+        found = [os.path.isfile(p) for p in paths]
+        if not any(found):
+            raise ValueError(
+                f"None of the {len(paths)} files of {labels_file} is in `images_dir` "
+                f"{images_dir!r} (the first: {names[0]!r})."
+            )
+        missing = [p for p, ok in zip(paths, found, strict=True) if not ok]
+        if missing:
+            LOGGER.warning("%d file(s) of %s not found, left out: %s", len(missing),
+                           labels_file, missing[:5])
+            keep = [i for i, ok in enumerate(found) if ok]
+            paths, tags = [paths[i] for i in keep], [tags[i] for i in keep]
+            valid = None if valid is None else valid[keep]
     rare, unknown = {}, {}
     if wide_names is not None:
         if label_names is not None and list(label_names) != wide_names:
@@ -197,7 +214,7 @@ def read_tags(
                 f"{list(label_names)}."
             )
         label_names = wide_names
-        labels = np.array(tags, np.float32).reshape(len(names), len(wide_names))
+        labels = np.array(tags, np.float32).reshape(len(paths), len(wide_names))
     else:
         counts = collections.Counter(t for row in tags for t in set(row))
         if label_names is None:
@@ -222,26 +239,11 @@ def read_tags(
         if not label_names:
             raise ValueError(f"{labels_file}: no tag is left in the vocabulary.")
         column = {t: j for j, t in enumerate(label_names)}
-        labels = np.zeros((len(names), len(label_names)), np.float32)
+        labels = np.zeros((len(paths), len(label_names)), np.float32)
         for i, row in enumerate(tags):
             for t in row:
                 if t in column:
                     labels[i, column[t]] = 1.0
-    paths = [os.path.join(images_dir, name) for name in names]
-    missing = []
-    if check_files:
-        found = np.array([os.path.isfile(p) for p in paths])
-        if not found.any():
-            raise ValueError(
-                f"None of the {len(paths)} files of {labels_file} is in `images_dir` "
-                f"{images_dir!r} (the first: {names[0]!r})."
-            )
-        missing = [p for p, ok in zip(paths, found, strict=True) if not ok]
-        if missing:
-            LOGGER.warning("%d file(s) of %s not found, left out: %s", len(missing),
-                           labels_file, missing[:5])
-            paths = [p for p, ok in zip(paths, found, strict=True) if ok]
-            labels, valid = labels[found], (None if valid is None else valid[found])
     empty = int((labels.max(axis=1, initial=0) <= 0).sum())  # of the images kept
     return TaggedImages(paths, labels, list(label_names), valid, rare, unknown, missing,
                         duplicates, empty)
