@@ -34,6 +34,8 @@ from mlrank_keras.models import (
     with_label_names,
     with_label_vectors,
 )
+from mlrank_keras.tag_predict import evaluate_tagger, predict_tags
+from mlrank_keras.tagger import train_tagger
 
 __version__ = "0.1.0"
 
@@ -58,6 +60,7 @@ __all__ = [
     "cpu_convnet",
     "decide_tags",
     "decisions",
+    "evaluate_tagger",
     "fine_tune",
     "freeze_backbone",
     "hub_backbone",
@@ -68,9 +71,11 @@ __all__ = [
     "model_label_names",
     "model_thresholds",
     "models",
+    "predict_tags",
     "ranker_backbone",
     "ranker_features",
     "set_thresholds",
+    "train_tagger",
     "tuned",
     "with_label_names",
     "with_label_vectors",

@@ -37,7 +37,8 @@ def _tag_file_options(parser):
     parser.add_argument("--labels", required=True, help="the tag file (csv, tsv, jsonl)")
     parser.add_argument("--format", choices=FORMATS, help="default: from the extension")
     parser.add_argument("--label-delim", default=" ", help="between tags in a cell (a space)")
-    parser.add_argument("--batch-size", type=_positive(int), default=32)
+    parser.add_argument("--batch-size", type=_positive(int), default=64,
+                        help="64: the batch the learning rates were tuned at")
 
 
 def train_parser():

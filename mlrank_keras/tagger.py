@@ -124,7 +124,7 @@ def train_tagger(
     frozen_epochs=None,
     image_size=None,
     validation_split=0.2,
-    batch_size=32,
+    batch_size=64,
     learning_rate=None,
     seed=0,
     width=0.5,

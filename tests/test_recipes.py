@@ -19,6 +19,7 @@ OUTPUTS = {
     "gong2014": ["tables.txt", "figure2_per_class_recall.png", "figure3_per_class_precision.png"],
     "transformation": ["tables.txt", "transform.keras", "figure8_rows.png", "figure9_jaccard.png"],
     "drel2015": ["tables.txt", "drel.keras"],
+    "own_photos": ["tables.txt", "cli/model.keras", "hub/model.keras", "photos/tags.csv"],
     "lsep2017": [
         "tables.txt",
         "lsep_threshold_estimation.keras",
@@ -30,6 +31,7 @@ TABLES = {
     "gong2014": ["Table 1:", "Table 2:", "CNN + WARP", "visual features + kNN"],
     "transformation": ["Table 3:", "Table 4:", "Table 5:", "Figure 8:", "Zero-shot"],
     "drel2015": ["Table 1:", "Table 2:", "DREL", "WSABIE", "Online learning"],
+    "own_photos": ["Tag your own photos", "mlrank-keras train", "top-3", "file_name,tags"],
     "lsep2017": ["Table 1:", "Table 2", "LSEP + threshold estimation (Li)", "BP-MLL (Li)"],
 }
 

@@ -55,3 +55,22 @@ def test_a_preset_without_a_converter_and_random_weights(preset, tmp_path):
     assert backbone.input_shape == (None, 32, 32, 3)
     assert not any(isinstance(layer, keras_hub.layers.ImageConverter)
                    for layer in backbone.layers)
+
+
+def test_a_tagger_trains_on_a_local_preset_with_its_frozen_phase(preset, tmp_path):
+    """``train_tagger(backbone=folder)``: one frozen epoch, then everything; the saved model
+    takes raw pixels and loads with its label names."""
+    from mlrank_keras.data import load_glyphtags, write_tagged_folder
+    from mlrank_keras.tagger import train_tagger
+
+    folder, _ = preset
+    x, y = load_glyphtags("train", num_images=48, image_size=36)
+    y = y[:, :4]
+    y[:, 0] = 1.0
+    csv_path = write_tagged_folder(tmp_path / "photos", x, y, ["a", "b", "c", "d"])
+    result = train_tagger(csv_path, tmp_path / "run", backbone=str(folder), epochs=2,
+                          batch_size=16, verbose=0)
+    assert result.model.input_shape == (None, 32, 32, 3)  # the preset's converter size
+    loaded = keras.saving.load_model(tmp_path / "run" / "model.keras")
+    assert mk.model_label_names(loaded) == ["a", "b", "c", "d"]
+    assert mk.ranker_backbone(loaded).trainable
