@@ -34,6 +34,7 @@ from mlrank_keras.tag_predict import predict_tags
 from mlrank_keras.training import AnnotationReport
 
 EPOCHS, BATCH, CROP = tuned.EPOCHS, 64, 28
+NAMES = [name.replace(" ", "_") for name in GLYPHTAGS_LABELS]  # "ankle boot": one tag
 
 
 def from_arrays(x, y, x_test, y_test, seed):
@@ -73,7 +74,7 @@ def run(seed, root):
     folder = f"{root}/seed{seed}"
     start = time.perf_counter()
     csv_path = write_tagged_folder(folder, np.concatenate([x, x_test]),
-                                   np.concatenate([y, y_test]), list(GLYPHTAGS_LABELS),
+                                   np.concatenate([y, y_test]), NAMES,
                                    is_valid=[False] * len(x) + [True] * len(x_test))
     write_s = time.perf_counter() - start
     # The arrays recipe again, on the JPEG files decoded: what the compression alone changes.

@@ -20,7 +20,7 @@ import numpy as np
 
 from mlrank_keras import tuned
 from mlrank_keras.decisions import best_threshold
-from mlrank_keras.fine_tuning import fine_tune
+from mlrank_keras.fine_tuning import fine_tune, freeze_backbone
 from mlrank_keras.layers.image_preprocessing import ImagePreprocessing
 from mlrank_keras.models import (
     APPLICATIONS,
@@ -201,6 +201,7 @@ def train_tagger(
     from mlrank_keras.tag_predict import dataset_scores, validation_reports
 
     best = keras.saving.load_model(path)
+    freeze_backbone(best, frozen=False)  # the best epoch may be one of the frozen phase
     scores, labels = dataset_scores(best, validation_data)
     threshold = float(best_threshold(labels, scores))
     set_thresholds(best, threshold)

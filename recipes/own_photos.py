@@ -40,7 +40,7 @@ x_test, y_test = load_glyphtags("test", num_images=args.test_images, seed=args.s
                                 image_size=32)
 photos = out / "photos"
 tags_csv = write_tagged_folder(photos, np.concatenate([x, x_test]), np.concatenate([y, y_test]),
-                               list(GLYPHTAGS_LABELS),
+                               [name.replace(" ", "_") for name in GLYPHTAGS_LABELS],
                                is_valid=[False] * len(x) + [True] * len(x_test))
 print(open(tags_csv).read().splitlines()[:3], f"... {len(x) + len(x_test)} files")
 
@@ -87,7 +87,7 @@ from mlrank_keras.tagger import train_tagger  # noqa: E402
 keras.utils.set_random_seed(args.seed)
 preset = out / "tiny_resnet_preset"
 keras_hub.models.ResNetBackbone(
-    input_conv_filters=[16], input_conv_kernel_sizes=[3], stackwise_num_filters=[16, 32],
+    input_conv_filters=[64], input_conv_kernel_sizes=[3], stackwise_num_filters=[64, 64],
     stackwise_num_blocks=[1, 1], stackwise_num_strides=[1, 2], block_type="basic_block",
     use_pre_activation=False, image_shape=(28, 28, 3),
 ).save_to_preset(str(preset))
@@ -104,8 +104,9 @@ for row in rows:
 
 # %%
 text = (f"Tag your own photos: {len(x)} training and {len(x_test)} validation JPEG files\n\n"
-        f"mlrank-keras train (cpu network):\n{train_table.strip()}\n\npredict:\n"
-        f"{predicted.strip()}\n\ntrain_tagger (keras-hub preset folder, random weights):\n"
-        f"{hub_table}\n")
+        f"Table 1: mlrank-keras train (cpu network):\n{train_table.strip()}\n\npredict:\n"
+        f"{predicted.strip()}\n\nTable 2: train_tagger (keras-hub preset folder, random "
+        f"weights), validation split:\n{hub_table}\n")
 (out / "tables.txt").write_text(text)
+print(text)
 print(f"saved {out / 'tables.txt'}")

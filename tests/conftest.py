@@ -71,6 +71,7 @@ SLOW_FIRST = (
     "tests/test_recipes.py",
     "tests/test_demo.py",
     "tests/models/test_saved_files.py::test_an_old_file_trains_on",
+    "tests/test_tagger.py::test_a_killed_train_resumes",
 )
 
 

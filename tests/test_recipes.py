@@ -31,7 +31,8 @@ TABLES = {
     "gong2014": ["Table 1:", "Table 2:", "CNN + WARP", "visual features + kNN"],
     "transformation": ["Table 3:", "Table 4:", "Table 5:", "Figure 8:", "Zero-shot"],
     "drel2015": ["Table 1:", "Table 2:", "DREL", "WSABIE", "Online learning"],
-    "own_photos": ["Tag your own photos", "mlrank-keras train", "top-3", "file_name,tags"],
+    "own_photos": ["Tag your own photos", "Table 1: mlrank-keras train", "Table 2:", "top-3",
+                   "file_name,tags"],
     "lsep2017": ["Table 1:", "Table 2", "LSEP + threshold estimation (Li)", "BP-MLL (Li)"],
 }
 

@@ -23,7 +23,7 @@ SIDE = 28  # the model's input; the files are 32 x 32, resized to 32 and centre-
 def folder(tmp_path_factory):
     root = tmp_path_factory.mktemp("photos")
     x, y = load_glyphtags("train", num_images=96, image_size=32)
-    write_tagged_folder(root, x, y, list(GLYPHTAGS_LABELS))
+    write_tagged_folder(root, x, y, [name.replace(" ", "_") for name in GLYPHTAGS_LABELS])
     return root
 
 
@@ -213,3 +213,13 @@ def test_train_says_what_it_left_out(folder, tmp_path):
         "3 images (1 training, 2 validation), 1 labels; 1 missing file(s) left out; "
         "1 duplicate row(s) kept once; 1 image(s) with no tag (all negatives); "
         "1 rare tag(s) left out")
+
+
+@only_on("torch", "writing files")
+def test_a_label_name_with_the_separator_is_refused(tmp_path):
+    images = np.zeros((1, 8, 8, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"\['ankle boot'\] hold the tag separator ' '"):
+        write_tagged_folder(tmp_path, images, np.ones((1, 2)), ["bag", "ankle boot"])
+    path = write_tagged_folder(tmp_path, images, np.ones((1, 2)), ["bag", "ankle boot"],
+                               label_delim="|")
+    assert open(path).read().splitlines()[1] == "images/00000.jpg,bag|ankle boot"

@@ -18,10 +18,20 @@ import numpy as np
 import tensorflow as tf
 
 
-def write_tagged_folder(folder, images, labels, label_names, *, is_valid=None, quality=95):
+def write_tagged_folder(folder, images, labels, label_names, *, is_valid=None, quality=95,
+                        label_delim=" "):
     """Writes ``images`` (uint8 ``(n, h, w, 3)``) as ``folder/images/00000.jpg`` ... and
     their tags as ``folder/tags.csv`` (``file_name,tags[,is_valid]``, tags separated by
-    spaces, in column order). Returns the tag file's path."""
+    ``label_delim``, in column order). A name that holds ``label_delim`` is an error (it
+    would read back as two tags): GlyphTags' ``"ankle boot"`` wants
+    ``[name.replace(" ", "_") for name in GLYPHTAGS_LABELS]``. Returns the tag file's path."""
+    split = [name for name in label_names if label_delim in name or not name]
+    if split:
+        raise ValueError(
+            f"`label_names` {split} hold the tag separator {label_delim!r} (or are empty): "
+            "they would read back as other tags. Rename them (e.g. spaces to '_') or pass "
+            "another `label_delim`."
+        )
     images = np.asarray(images)
     labels = np.asarray(labels)
     if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
@@ -39,7 +49,7 @@ def write_tagged_folder(folder, images, labels, label_names, *, is_valid=None, q
             name = f"images/{i:05d}.jpg"
             tf.io.write_file(os.path.join(folder, name),
                              tf.io.encode_jpeg(image, quality=quality))
-            tags = " ".join(label_names[j] for j in np.flatnonzero(row > 0))
+            tags = label_delim.join(label_names[j] for j in np.flatnonzero(row > 0))
             extra = [] if is_valid is None else [str(bool(is_valid[i]))]
             writer.writerow([name, tags] + extra)
     return path
