@@ -155,9 +155,10 @@ class _Reseed(keras.callbacks.Callback):
 
 def _epochs_done(backup_dir, phase):
     """The epoch count a ``BackupAndRestore`` folder of this phase holds (0 if none)."""
-    path = None if backup_dir is None else os.path.join(backup_dir, phase,
-                                                        "training_metadata.json")
-    if path is None or not os.path.isfile(path):
+    if backup_dir is None:
+        return 0
+    path = os.path.join(backup_dir, phase, "training_metadata.json")
+    if not os.path.isfile(path):
         return 0
     with open(path) as f:
         return int(json.load(f)["epoch"])

@@ -17,6 +17,7 @@ from mlrank_keras.metrics import (
     upper_bound,
 )
 from mlrank_keras.models import decide_tags, model_label_names, model_thresholds
+from mlrank_keras.training import predict_with_labels
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp")
 
@@ -46,22 +47,10 @@ def load_tagger(model):
 def image_dataset_for(model, paths, labels, batch_size=32):
     """The evaluation pipeline a tagger's images take (resize, centre crop, raw pixels)."""
     from mlrank_keras.data import image_dataset
-    from mlrank_keras.tagger import resize_side
+    from mlrank_keras.tagger import pipeline_sizes
 
-    side = model.input_shape[1]
-    return image_dataset(paths, labels, batch_size=batch_size, image_size=resize_side(side),
-                         crop_size=side, normalization=None)
-
-
-def dataset_scores(model, dataset):
-    """``(scores, labels)`` of every batch of ``dataset`` (skipped files are not in it)."""
-    scores, labels = [], []
-    for images, batch_labels in dataset:
-        scores.append(np.asarray(model.predict_on_batch(np.asarray(images)), dtype="float32"))
-        labels.append(np.asarray(batch_labels))
-    if not scores:
-        raise ValueError("No image of the dataset could be read (see the skipped files).")
-    return np.concatenate(scores), np.concatenate(labels)
+    return image_dataset(paths, labels, batch_size=batch_size,
+                         **pipeline_sizes(model.input_shape[1]))
 
 
 def validation_reports(labels, scores, k=3, threshold=None):
@@ -96,7 +85,7 @@ def evaluate_tagger(model, labels_file, images_dir=None, *, k=3, batch_size=32,
     tagged = read_tags(labels_file, images_dir, label_names=model_label_names(model),
                        unknown_tags=unknown_tags, **read_kwargs)
     dataset = image_dataset_for(model, tagged.paths, tagged.labels, batch_size)
-    scores, labels = dataset_scores(model, dataset)
+    scores, labels = predict_with_labels(model, dataset)
     if dataset.skipped.count:
         print(f"skipped {dataset.skipped.count} unreadable image(s): {dataset.skipped.paths[:5]}")
     return validation_reports(labels, scores, k=k, threshold=model_thresholds(model))
@@ -129,7 +118,7 @@ def predict_tags(model, paths, *, k=3, threshold=False, batch_size=32):
     names = model_label_names(model)
     dataset = image_dataset_for(model, files, np.zeros((len(files), len(names)), "float32"),
                                 batch_size)
-    scores, _ = dataset_scores(model, dataset)
+    scores, _ = predict_with_labels(model, dataset)
     skipped = set(dataset.skipped.paths)
     kept = [f for f in files if f not in skipped]
     tags = decide_tags(model, scores, k=None if threshold else k)

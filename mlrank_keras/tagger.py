@@ -14,9 +14,9 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 
 import keras
-import numpy as np
 
 from mlrank_keras import tuned
 from mlrank_keras.decisions import best_threshold
@@ -30,7 +30,7 @@ from mlrank_keras.models import (
     hub_backbone,
     set_thresholds,
 )
-from mlrank_keras.training import AnnotationReport
+from mlrank_keras.training import AnnotationReport, predict_with_labels
 
 CPU = "cpu"  # the from-scratch CPU network, mlrank_keras.models.cpu_convnet
 CPU_IMAGE_SIZE = 112
@@ -38,9 +38,11 @@ RESIZE = 8 / 7
 MODEL_FILE = "model.keras"
 
 
-def resize_side(image_size):
-    """The side images are resized to before the ``image_size`` crop."""
-    return int(round(image_size * RESIZE))
+def pipeline_sizes(image_size):
+    """The data pipeline's arguments for a tagger of input side ``image_size``: resized to
+    8/7 of it, cropped to it, raw pixels (the model scales them)."""
+    return dict(image_size=int(round(image_size * RESIZE)), crop_size=image_size,
+                normalization=None)
 
 
 def tagger_backbone(backbone=CPU, image_size=None, weights=None, width=0.5):
@@ -175,8 +177,7 @@ def train_tagger(
     if verbose:
         print(describe(tagged, train, validation))
     _prepare_out(out, overwrite)
-    data = dict(batch_size=batch_size, image_size=resize_side(side), crop_size=side,
-                normalization=None)
+    data = dict(batch_size=batch_size, **pipeline_sizes(side))
     train_data = tagged_dataset(train, training=True, seed=seed, flip=flip, **data)
     validation_data = tagged_dataset(validation, **data)
     loss_object, rate = tuned.tuned_loss(key, learning_rate)
@@ -190,7 +191,8 @@ def train_tagger(
     keep = KeepBest(path, monitor="val_C-F1")
     fine_tune(
         model, train_data, frozen_epochs=frozen_epochs, epochs=epochs,
-        frozen_optimizer=tuned.warmup_cosine_adam(rate, steps, max(frozen_epochs, 1)),
+        frozen_optimizer=(tuned.warmup_cosine_adam(rate, steps, frozen_epochs)
+                          if frozen_epochs else None),
         optimizer=tuned.warmup_cosine_adam(rate / 10 if frozen_epochs else rate, steps,
                                            epochs - frozen_epochs),
         callbacks=[AnnotationReport(validation_data, k=k, verbose=0), keep],
@@ -198,17 +200,17 @@ def train_tagger(
     )
     if keep.best_epoch is None:
         raise ValueError(f"No epoch had a finite validation C-F1 in {epochs} epoch(s).")
-    from mlrank_keras.tag_predict import dataset_scores, validation_reports
+    from mlrank_keras.tag_predict import validation_reports
 
     best = keras.saving.load_model(path)
     freeze_backbone(best, frozen=False)  # the best epoch may be one of the frozen phase
-    scores, labels = dataset_scores(best, validation_data)
+    scores, labels = predict_with_labels(best, validation_data)
     threshold = float(best_threshold(labels, scores))
     set_thresholds(best, threshold)
     best.save(path)
     reports = validation_reports(labels, scores, k=k, threshold=threshold)
     save_label_names(tagged.label_names, os.path.join(out, "label_names.json"))
-    write_reports(out, reports, best_epoch=keep.best_epoch, threshold=threshold)
+    write_reports(out, reports, keep.best_epoch, threshold)
     return TrainedTagger(best, path, keep.best_epoch, threshold, reports)
 
 
@@ -234,8 +236,6 @@ def _prepare_out(out, overwrite):
         raise ValueError(f"`out` {out!r} holds a finished run (report.json): pass another "
                          "folder, or overwrite=True (--overwrite) to train it again.")
     if overwrite:
-        import shutil
-
         shutil.rmtree(os.path.join(out, "backup"), ignore_errors=True)
         for name in ("report.json", MODEL_FILE + ".best.json"):
             if os.path.isfile(os.path.join(out, name)):
@@ -243,8 +243,9 @@ def _prepare_out(out, overwrite):
     os.makedirs(out, exist_ok=True)
 
 
-def write_reports(out, reports, **extra):
-    """``report.txt`` (the papers' table) and ``report.json`` in ``out``."""
+def write_reports(out, reports, best_epoch, threshold):
+    """``report.txt`` (the papers' table) and ``report.json`` (the table, the best epoch and
+    the threshold) in ``out``."""
     from mlrank_keras.tag_predict import format_tagger_reports
 
     with open(os.path.join(out, "report.txt"), "w") as f:
@@ -252,6 +253,5 @@ def write_reports(out, reports, **extra):
     clean = {name: {key: float(value) for key, value in report.items()}
              for name, report in reports.items()}
     with open(os.path.join(out, "report.json"), "w") as f:
-        json.dump({"reports": clean, **{k: (None if v is None else float(v)) if
-                                        isinstance(v, (float, np.floating)) else v
-                                        for k, v in extra.items()}}, f, indent=1)
+        json.dump({"reports": clean, "best_epoch": int(best_epoch),
+                   "threshold": float(threshold)}, f, indent=1)

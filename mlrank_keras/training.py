@@ -26,6 +26,20 @@ def _batches(validation_data):
         yield batch[0], batch[1]
 
 
+def predict_with_labels(model, data):
+    """``(scores, labels)`` of ``model`` on ``data``: ``(x, y)`` arrays or a dataset of
+    ``(inputs, labels)`` batches (a file the pipeline skipped is in neither)."""
+    if isinstance(data, tuple) and len(data) == 2:  # arrays: predict batches them
+        return np.asarray(model.predict(data[0], verbose=0), "float32"), np.asarray(data[1])
+    scores, labels = [], []
+    for inputs, batch_labels in _batches(data):
+        scores.append(np.asarray(model.predict_on_batch(np.asarray(inputs)), dtype="float32"))
+        labels.append(np.asarray(batch_labels))
+    if not scores:
+        raise ValueError("`data` gave no batch (no image of it could be read?).")
+    return np.concatenate(scores), np.concatenate(labels)
+
+
 class AnnotationReport(keras.callbacks.Callback):
     """Computes the papers' annotation report on validation data after each epoch.
 
@@ -58,13 +72,8 @@ class AnnotationReport(keras.callbacks.Callback):
 
     def report(self):
         """The report of the model on the validation data now."""
-        scores, labels = [], []
-        for inputs, batch_labels in _batches(self.validation_data):
-            scores.append(np.asarray(self.model.predict(np.asarray(inputs), verbose=0)))
-            labels.append(np.asarray(batch_labels))
-        return annotation_report(
-            np.concatenate(labels), np.concatenate(scores), k=self.k, threshold=self.threshold
-        )
+        scores, labels = predict_with_labels(self.model, self.validation_data)
+        return annotation_report(labels, scores, k=self.k, threshold=self.threshold)
 
     def on_epoch_end(self, epoch, logs=None):
         last = self.params.get("epochs") if self.params else None

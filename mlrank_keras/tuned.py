@@ -47,11 +47,9 @@ def tuned_loss(key, learning_rate=None, **overrides):
     ``margin=1.0``) replace them."""
     if key not in LOSSES:
         raise ValueError(f"`key` must be one of {sorted(LOSSES)}. Received: key={key!r}")
-    settings = dict(SETTINGS[key])
-    rate = settings.pop("learning_rate") if learning_rate is None else learning_rate
-    settings.pop("learning_rate", None)
-    settings.update(overrides)
-    return LOSSES[key][1](**settings), rate
+    settings = {**SETTINGS[key], **overrides}
+    tuned_rate = settings.pop("learning_rate")
+    return LOSSES[key][1](**settings), tuned_rate if learning_rate is None else learning_rate
 
 
 def warmup_cosine_adam(

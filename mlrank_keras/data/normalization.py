@@ -3,9 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
+from mlrank_keras.layers.image_preprocessing import CAFFE_BGR_MEAN, IMAGENET_MEAN, IMAGENET_STD
 
 
 def _affine(images, scale, shift):

@@ -168,16 +168,15 @@ def read_tags(
         if not name:
             raise ValueError(f"{labels_file}: entry {number + 1} has an empty file name.")
     # Duplicates: the same tags are kept once; different tags for one file are an error.
+    rows = [tuple(row) if wide_names else tuple(sorted(set(row))) for row in tags]
     first, keep, duplicates = {}, [], []
     for i, name in enumerate(names):
-        row = tuple(tags[i]) if wide_names else tuple(sorted(set(tags[i])))
         if name in first:
-            j = first[name]
-            earlier = tuple(tags[j]) if wide_names else tuple(sorted(set(tags[j])))
-            if earlier != row:
+            earlier = rows[first[name]]
+            if earlier != rows[i]:
                 raise ValueError(
                     f"{labels_file} lists {name!r} twice with different tags: {list(earlier)} "
-                    f"and {list(row)}. Merge them into one row."
+                    f"and {list(rows[i])}. Merge them into one row."
                 )
             duplicates.append(name)
             continue
@@ -227,7 +226,8 @@ def read_tags(
             label_names = [str(t) for t in label_names]
             if len(set(label_names)) != len(label_names):
                 raise ValueError(f"`label_names` repeats a name: {label_names}.")
-            unknown = {t: c for t, c in sorted(counts.items()) if t not in set(label_names)}
+            known = set(label_names)
+            unknown = {t: c for t, c in sorted(counts.items()) if t not in known}
             if unknown and unknown_tags == "error":
                 raise ValueError(
                     f"{labels_file} has {len(unknown)} tag(s) outside `label_names`: "

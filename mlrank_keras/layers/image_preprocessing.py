@@ -7,9 +7,10 @@ from keras import ops
 from mlrank_keras.api import register
 
 MODES = ("caffe", "tf", "torch", None)
-_CAFFE_MEAN = (103.939, 116.779, 123.68)  # BGR
-_TORCH_MEAN = (0.485, 0.456, 0.406)
-_TORCH_STD = (0.229, 0.224, 0.225)
+# The ImageNet statistics, here and in the data pipeline's normalisations.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)  # RGB, of pixels in [0, 1]
+IMAGENET_STD = (0.229, 0.224, 0.225)
+CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)  # BGR, of pixels in [0, 255]
 
 
 @register
@@ -40,11 +41,11 @@ class ImagePreprocessing(keras.layers.Layer):
         if self.mode == "tf":
             return x / 127.5 - 1.0
         if self.mode == "torch":
-            mean = ops.convert_to_tensor(_TORCH_MEAN, dtype=x.dtype)
-            std = ops.convert_to_tensor(_TORCH_STD, dtype=x.dtype)
+            mean = ops.convert_to_tensor(IMAGENET_MEAN, dtype=x.dtype)
+            std = ops.convert_to_tensor(IMAGENET_STD, dtype=x.dtype)
             return (x / 255.0 - mean) / std
         if self.mode == "caffe":
-            mean = ops.convert_to_tensor(_CAFFE_MEAN, dtype=x.dtype)
+            mean = ops.convert_to_tensor(CAFFE_BGR_MEAN, dtype=x.dtype)
             return ops.flip(x, axis=-1) - mean
         return x
 
