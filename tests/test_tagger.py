@@ -223,3 +223,21 @@ def test_a_label_name_with_the_separator_is_refused(tmp_path):
     path = write_tagged_folder(tmp_path, images, np.ones((1, 2)), ["bag", "ankle boot"],
                                label_delim="|")
     assert open(path).read().splitlines()[1] == "images/00000.jpg,bag|ankle boot"
+
+
+@only_on("torch", "the table's rows from given scores")
+def test_the_upper_bound_row_has_the_map_of_its_own_scores():
+    """An image with more true labels than k: the upper bound keeps k of them, so its
+    ranking (those k at 1, the rest at 0) is not perfect. Hand-worked with k = 1."""
+    from mlrank_keras.tag_predict import validation_reports
+
+    labels = np.array([[1, 1], [1, 0]], np.float32)
+    scores = np.array([[2.0, 1.0], [1.0, 0.0]], np.float32)
+    reports = validation_reports(labels, scores, k=1)
+    assert reports["top-1"]["mAP"] == pytest.approx(1.0)
+    # Label 0 is true in both images and kept in both: AP 1. Label 1 is true in image 0
+    # only; the bound keeps label 0 there, so label 1 scores 0 in both images, a tie: its
+    # AP is the precision at that tie, 1/2.
+    bound = mk.metrics.upper_bound_labels(labels, k=1)
+    assert bound[:, 1].tolist() == [0.0, 0.0]
+    assert reports["upper bound (top-1)"]["mAP"] == pytest.approx((1.0 + 0.5) / 2)
