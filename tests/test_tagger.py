@@ -241,3 +241,22 @@ def test_the_upper_bound_row_has_the_map_of_its_own_scores():
     bound = mk.metrics.upper_bound_labels(labels, k=1)
     assert bound[:, 1].tolist() == [0.0, 0.0]
     assert reports["upper bound (top-1)"]["mAP"] == pytest.approx((1.0 + 0.5) / 2)
+
+
+def test_keep_best_goes_on_from_the_best_a_killed_run_saved(tmp_path):
+    """After a restart, an epoch worse than the best before the kill must not replace the
+    saved model (Keras's ModelCheckpoint forgets its best value across processes)."""
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    path = tmp_path / "model.keras"
+    (tmp_path / "model.keras.best.json").write_text(json.dumps({"epoch": 3, "value": 0.9}))
+    keep = tagger.KeepBest(path)
+    keep.set_model(model)
+    keep.on_epoch_end(4, {"val_C-F1": 0.5})
+    keep.on_epoch_end(5, {"val_C-F1": float("nan")})
+    assert not path.exists() and (keep.best_epoch, keep.best) == (3, 0.9)
+    keep.on_epoch_end(6, {"val_C-F1": 0.95})
+    assert path.exists() and (keep.best_epoch, keep.best) == (6, 0.95)
+    assert json.loads((tmp_path / "model.keras.best.json").read_text())["epoch"] == 6
+    with pytest.raises(ValueError, match="no 'val_C-F1'"):
+        keep.on_epoch_end(7, {"loss": 1.0})
