@@ -14,7 +14,7 @@ from mlrank_keras.metrics import (
     MeanAveragePrecision,
     annotation_report,
     format_reports,
-    upper_bound_labels,
+    upper_bound,
 )
 from mlrank_keras.models import decide_tags, model_label_names, model_thresholds
 from mlrank_keras.training import predict_with_labels
@@ -61,24 +61,27 @@ def _mean_average_precision(labels, scores):
 
 def validation_reports(labels, scores, k=3, threshold=None):
     """The table's rows: top-``k``, the threshold decision (where given) and Gong's upper
-    bound, each with ``mAP`` added (the upper bound's of its own 0/1 scores, which rank an
-    image's true labels beyond the ``k`` it keeps with its negatives)."""
-    average_precision = _mean_average_precision(labels, scores)
+    bound. The decision rows carry the scores' ``mAP`` too; the upper bound has none: it is
+    a decision (``k`` labels an image, filled with wrong ones where an image has fewer true
+    labels), not a ranking."""
+    metric = MeanAveragePrecision(num_labels=labels.shape[1])
+    metric.update_state(labels, scores)
+    average_precision = float(metric.result())
     reports = {f"top-{k}": annotation_report(labels, scores, k=k)}
     if threshold is not None:
         reports["threshold"] = annotation_report(labels, scores, threshold=threshold)
     for report in reports.values():
         report["mAP"] = average_precision
-    bound = upper_bound_labels(labels, k=k)
-    reports[f"upper bound (top-{k})"] = {**annotation_report(labels, bound, k=k),
-                                        "mAP": _mean_average_precision(labels, bound)}
+    reports[f"upper bound (top-{k})"] = upper_bound(labels, k=k)
     return reports
 
 
 def format_tagger_reports(reports):
-    """The papers' table of :func:`validation_reports`, with the mAP column."""
-    keys = ("C-P", "C-R", "C-F1", "O-P", "O-R", "O-F1", "N+", "mAP")
-    return format_reports(reports, keys=keys, title="decision")
+    """The papers' table of :func:`validation_reports`, then the scores' mAP."""
+    keys = ("C-P", "C-R", "C-F1", "O-P", "O-R", "O-F1", "N+")
+    table = format_reports(reports, keys=keys, title="decision")
+    maps = {report["mAP"] for report in reports.values() if "mAP" in report}
+    return table + "".join(f"\nmAP of the scores: {100 * value:.2f}" for value in maps)
 
 
 def evaluate_tagger(model, labels_file, images_dir=None, *, k=3, batch_size=32,

@@ -226,21 +226,17 @@ def test_a_label_name_with_the_separator_is_refused(tmp_path):
 
 
 @only_on("torch", "the table's rows from given scores")
-def test_the_upper_bound_row_has_the_map_of_its_own_scores():
-    """An image with more true labels than k: the upper bound keeps k of them, so its
-    ranking (those k at 1, the rest at 0) is not perfect. Hand-worked with k = 1."""
-    from mlrank_keras.tag_predict import validation_reports
+def test_the_map_belongs_to_the_scores_not_to_the_upper_bound():
+    """Hand-worked, k = 1: the scores rank every true label first (mAP 1). The upper bound
+    is a decision (k labels an image), so its row has no mAP."""
+    from mlrank_keras.tag_predict import format_tagger_reports, validation_reports
 
     labels = np.array([[1, 1], [1, 0]], np.float32)
     scores = np.array([[2.0, 1.0], [1.0, 0.0]], np.float32)
-    reports = validation_reports(labels, scores, k=1)
-    assert reports["top-1"]["mAP"] == pytest.approx(1.0)
-    # Label 0 is true in both images and kept in both: AP 1. Label 1 is true in image 0
-    # only; the bound keeps label 0 there, so label 1 scores 0 in both images, a tie: its
-    # AP is the precision at that tie, 1/2.
-    bound = mk.metrics.upper_bound_labels(labels, k=1)
-    assert bound[:, 1].tolist() == [0.0, 0.0]
-    assert reports["upper bound (top-1)"]["mAP"] == pytest.approx((1.0 + 0.5) / 2)
+    reports = validation_reports(labels, scores, k=1, threshold=0.5)
+    assert reports["top-1"]["mAP"] == reports["threshold"]["mAP"] == pytest.approx(1.0)
+    assert "mAP" not in reports["upper bound (top-1)"]
+    assert format_tagger_reports(reports).splitlines()[-1] == "mAP of the scores: 100.00"
 
 
 def test_keep_best_goes_on_from_the_best_a_killed_run_saved(tmp_path):
