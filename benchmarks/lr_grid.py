@@ -16,13 +16,15 @@ reuses the rows there.
 """
 
 import json
+import math
 import pathlib
 import time
 
 import keras
 
-from mlrank_keras import _workbench as workbench
-from mlrank_keras import metrics
+from mlrank_keras import metrics, tuned
+from mlrank_keras.demo import load_recipe_data, parse_recipe_args, recipe_parser
+from mlrank_keras.models import build_ranker, cpu_convnet
 
 VARIANTS = {  # name: (RANKERS key, extra loss arguments)
     "softmax": ("softmax", {}),
@@ -41,17 +43,22 @@ def train_one(data, args, name, rate, margin, done):
             print(row["line"], "(saved)", flush=True)
             return row
     keras.utils.set_random_seed(args.seed)
-    model = workbench.build_for_data(
-        key,
-        data,
-        args,
-        learning_rate=rate,
-        margin=margin,
-        loss_kwargs=loss_kwargs,
-        schedule=args.schedule,
+    overrides = dict(loss_kwargs)
+    if margin is not None and "margin" in tuned.SETTINGS[key]:
+        overrides["margin"] = margin
+    loss, rate = tuned.tuned_loss(key, rate, **overrides)
+    steps_per_epoch = math.ceil(len(data.y_train) / args.batch_size)
+    model = build_ranker(
+        data.num_labels,
+        loss,
+        backbone=cpu_convnet(data.crop_size, args.width),
+        optimizer=tuned.warmup_cosine_adam(
+            rate, steps_per_epoch, args.epochs, schedule=args.schedule
+        ),
+        name=key,
     )
     start = time.perf_counter()
-    history = model.fit(data.train, epochs=args.epochs, verbose=0, shuffle=False)
+    history = model.fit(data.train, epochs=args.epochs, verbose=0)
     seconds = time.perf_counter() - start
     scores = model.predict(data.test, verbose=0)
     report = metrics.annotation_report(data.y_test, scores, k=3)
@@ -71,17 +78,17 @@ def train_one(data, args, name, rate, margin, done):
 
 
 def main(argv=None):
-    parser = workbench.recipe_parser("lr_grid", __doc__.split("\n")[0])
+    parser = recipe_parser("lr_grid", __doc__.split("\n")[0])
     parser.add_argument("--losses", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--rates", type=float, nargs="+", default=[5e-3, 1e-2, 2e-2])
     parser.add_argument("--margins", type=float, nargs="+", default=[0.5, 1.0, 2.0])
     parser.add_argument("--validation-images", type=int, default=2000)
     parser.add_argument("--schedule", choices=("cosine", "constant"), default="cosine")
     parser.add_argument("--max-extensions", type=int, default=3, help="rates added at the ends")
-    args = workbench.parse_recipe_args(parser, argv)
+    args = parse_recipe_args(parser, argv)
     if args.smoke:
         args.validation_images = min(args.validation_images, 64)
-    data = workbench.load_recipe_data(args, validation_images=args.validation_images)
+    data = load_recipe_data(args, validation_images=args.validation_images)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     print(

@@ -17,15 +17,16 @@ precision and exact match (Li).
 """
 
 import json
+import math
 import pathlib
 import time
 
 import keras
 import numpy as np
 
-from mlrank_keras import _workbench as workbench
-from mlrank_keras import metrics
-from mlrank_keras.models import threshold_estimation
+from mlrank_keras import metrics, tuned
+from mlrank_keras.demo import load_recipe_data, parse_recipe_args, recipe_parser
+from mlrank_keras.models import build_ranker, cpu_convnet, threshold_estimation
 
 KEYS = ("softmax", "ranking", "warp", "lsep")
 COLUMNS = ("C-P", "C-R", "C-F1", "O-P", "O-R", "O-F1", "F1", "N+", "0-1")
@@ -34,8 +35,15 @@ COLUMNS = ("C-P", "C-R", "C-F1", "O-P", "O-R", "O-F1", "F1", "N+", "0-1")
 def train_converged(key, tuning, args):
     """``key``'s ranker trained on ``tuning.train`` with early stopping on ``tuning.test``."""
     keras.utils.set_random_seed(args.seed)
-    model = workbench.build_for_data(
-        key, tuning, args, epochs=args.max_epochs, metrics=[metrics.PerClassF1(k=3, name="c_f1")]
+    loss, rate = tuned.tuned_loss(key)
+    steps_per_epoch = math.ceil(len(tuning.y_train) / args.batch_size)
+    model = build_ranker(
+        tuning.num_labels,
+        loss,
+        backbone=cpu_convnet(tuning.crop_size, args.width),
+        optimizer=tuned.warmup_cosine_adam(rate, steps_per_epoch, args.max_epochs),
+        metrics=[metrics.PerClassF1(k=3, name="c_f1")],
+        name=key,
     )
     stop = keras.callbacks.EarlyStopping(
         monitor="val_c_f1", mode="max", patience=args.patience, restore_best_weights=True
@@ -47,11 +55,10 @@ def train_converged(key, tuning, args):
         epochs=args.max_epochs,
         callbacks=[stop],
         verbose=args.verbose,
-        shuffle=False,
     )
     best = int(np.argmax(history.history["val_c_f1"]))
     print(
-        f"--- {workbench.RANKERS[key][0]}: best epoch {best + 1} of "
+        f"--- {tuned.LOSSES[key][0]}: best epoch {best + 1} of "
         f"{len(history.history['loss'])} (validation C-F1 "
         f"{100 * history.history['val_c_f1'][best]:.2f}), {time.perf_counter() - start:.0f} s",
         flush=True,
@@ -68,8 +75,8 @@ def with_tail(report, y_true, decided, rare, common, **decision):
 
 def run_seed(args, seed):
     args.seed = seed
-    tuning = workbench.load_recipe_data(args, validation_images=args.validation_images)
-    test = workbench.load_recipe_data(args)  # the same training images, plus the test set
+    tuning = load_recipe_data(args, validation_images=args.validation_images)
+    test = load_recipe_data(args)  # the same training images, plus the test set
     frequency = tuning.y_train.sum(axis=0)
     order = np.argsort(frequency, kind="stable")
     rare, common = order[: args.tail], order[::-1][: args.tail]
@@ -78,7 +85,7 @@ def run_seed(args, seed):
         model, epochs = train_converged(key, tuning, args)
         models[key] = model
         scores = model.predict(test.test, verbose=0)
-        title = workbench.RANKERS[key][0]
+        title = tuned.LOSSES[key][0]
         for k in (3, 5):
             report = metrics.annotation_report(test.y_test, scores, k=k)
             report["epochs"] = epochs
@@ -129,14 +136,14 @@ def summarise(runs, columns):
 
 
 def main(argv=None):
-    parser = workbench.recipe_parser("quality", __doc__.split("\n")[0])
+    parser = recipe_parser("quality", __doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--max-epochs", type=int, default=20)
     parser.add_argument("--patience", type=int, default=3)
     parser.add_argument("--validation-images", type=int, default=1000)
     parser.add_argument("--tail", type=int, default=5, help="rare / frequent labels shown")
     parser.add_argument("--head-epochs", type=int, default=20)
-    args = workbench.parse_recipe_args(parser, argv)
+    args = parse_recipe_args(parser, argv)
     if args.smoke:
         args.max_epochs, args.patience = 2, 1
         args.validation_images = min(args.validation_images, 64)

@@ -4,8 +4,11 @@ labels (Li Fig. 2).
 
 Each function takes one model's scores or a mapping from model names to scores, returns a
 ``matplotlib.figure.Figure`` (made without ``pyplot``, so nothing global changes and no
-display is needed) and, with ``path=``, also saves it as a PNG.
+display is needed) and, with ``path=``, also saves it as a PNG; :func:`show_figure` then
+names the file and, in a notebook, shows it.
 """
+
+import sys
 
 import numpy as np
 
@@ -236,3 +239,13 @@ def plot_top_label_f1(
     ax.set_title(f"Per-class F1 of the {len(shown)} most frequent labels")
     ax.legend()
     return _finish(fig, path)
+
+
+def show_figure(path):
+    """Print where a figure was saved and, in a Jupyter notebook, display the file, so that
+    a notebook's outputs keep its figures (a script only prints the path)."""
+    print(f"saved {path}")
+    if "ipykernel" in sys.modules:
+        from IPython.display import Image, display
+
+        display(Image(filename=str(path)))

@@ -20,26 +20,35 @@ GlyphTags by default or on a prepared TFDS dataset.
 # thumbnails. GlyphTags by default: no download.
 
 # %%
+import math
 import pathlib
 
 import keras
 import numpy as np
 
-from mlrank_keras import _workbench as workbench
-from mlrank_keras import metrics
+from mlrank_keras import metrics, tuned
 from mlrank_keras.baselines import KNNTagTransfer, build_linear_svm, thumbnail_features
-from mlrank_keras.models import add_tags, build_drel, build_wsabie, ranker_features
+from mlrank_keras.demo import load_recipe_data, parse_recipe_args, recipe_parser
+from mlrank_keras.models import (
+    add_tags,
+    build_drel,
+    build_ranker,
+    build_wsabie,
+    cpu_convnet,
+    ranker_features,
+)
 
-parser = workbench.recipe_parser("drel2015", "He et al. 2015 (DREL): Tables 1-2, online tags")
+# The demo's options (--smoke, --dataset, --epochs, ...; in a notebook: MLRANK_RECIPE_ARGS).
+parser = recipe_parser("drel2015", "He et al. 2015 (DREL): Tables 1-2, online tags")
 parser.add_argument("--k", type=int, default=5, help="tags per image (the paper: 5)")
 parser.add_argument("--feature-epochs", type=int, default=30, help="epochs on features")
 parser.add_argument("--new-tags", type=int, default=4, help="tags that arrive later")
-args = workbench.parse_recipe_args(parser)
+args = parse_recipe_args(parser)
 if args.smoke:
     args.feature_epochs = min(args.feature_epochs, 2)
 out = pathlib.Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
-data = workbench.load_recipe_data(args)
+data = load_recipe_data(args)
 print(f"{data.name}: {len(data.y_train)} training and {len(data.y_test)} test images")
 
 
@@ -97,7 +106,23 @@ print(tables[-1])
 # ## Table 2: CNN features, and CNNs trained end to end
 
 # %%
-trained = workbench.train_rankers(data, ["softmax", "ranking", "warp"], args, out=out)
+steps_per_epoch = math.ceil(len(data.y_train) / args.batch_size)
+trained = {}  # key: (model, test scores)
+for key in ("softmax", "ranking", "warp"):
+    keras.utils.set_random_seed(args.seed)
+    loss, learning_rate = tuned.tuned_loss(key)  # tuned settings (mlrank_keras.tuned)
+    model = build_ranker(
+        data.num_labels, loss=None, backbone=cpu_convnet(data.crop_size, args.width),
+        compile=False, name=key,
+    )
+    model.compile(
+        optimizer=tuned.warmup_cosine_adam(learning_rate, steps_per_epoch, args.epochs),
+        loss=loss,
+    )
+    print(f"--- {tuned.LOSSES[key][0]}")
+    model.fit(data.train, epochs=args.epochs, verbose=args.verbose)  # tf.data shuffles
+    model.save(out / f"{key}.keras")
+    trained[key] = (model, model.predict(data.test, verbose=0))
 extractor = ranker_features(trained["softmax"][0])
 f_train = extractor.predict(data.train_eval, verbose=0)
 f_test = extractor.predict(data.test, verbose=0)

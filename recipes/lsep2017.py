@@ -20,33 +20,56 @@ GlyphTags by default or on a prepared TFDS dataset (``--dataset voc2007|coco2014
 # a warm-up and each loss's tuned learning rate (the paper fine-tunes VGG16 with SGD).
 
 # %%
+import math
 import pathlib
 
-from mlrank_keras import _workbench as workbench
+import keras
+
 from mlrank_keras import decisions as decide
-from mlrank_keras import metrics, plots
+from mlrank_keras import metrics, plots, tuned
+from mlrank_keras.demo import load_recipe_data, parse_recipe_args, recipe_parser
 from mlrank_keras.models import (
     build_label_count_head,
     build_label_decision_model,
+    build_ranker,
+    cpu_convnet,
     ranker_features,
     threshold_estimation,
 )
 
-parser = workbench.recipe_parser("lsep2017", "Li et al. 2017: Tables 1-2, Figures 2-3")
+# The demo's options (--smoke, --dataset, --epochs, ...; in a notebook: MLRANK_RECIPE_ARGS).
+parser = recipe_parser("lsep2017", "Li et al. 2017: Tables 1-2, Figures 2-3")
 parser.add_argument("--k", type=int, default=3, help="labels per image for top-k rows")
 parser.add_argument("--head-epochs", type=int, default=20, help="epochs of the heads")
-args = workbench.parse_recipe_args(parser)
+args = parse_recipe_args(parser)
 out = pathlib.Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
-data = workbench.load_recipe_data(args)
+data = load_recipe_data(args)
 print(f"{data.name}: {len(data.y_train)} training and {len(data.y_test)} test images")
 
 # %% [markdown]
 # ## Five losses on one CNN
+# The same CNN and seed for each loss; each loss with its tuned settings
+# (`mlrank_keras.tuned`), trained with Adam, a one-epoch warm-up and a cosine decay.
 
 # %%
-keys = ["softmax", "ranking", "warp", "bpmll", "lsep"]
-trained = workbench.train_rankers(data, keys, args, out=out)
+steps_per_epoch = math.ceil(len(data.y_train) / args.batch_size)
+trained = {}  # key: (model, test scores)
+for key in ("softmax", "ranking", "warp", "bpmll", "lsep"):
+    keras.utils.set_random_seed(args.seed)
+    loss, learning_rate = tuned.tuned_loss(key)  # e.g. LSEPLoss(), 4e-2
+    model = build_ranker(
+        data.num_labels, loss=None, backbone=cpu_convnet(data.crop_size, args.width),
+        compile=False, name=key,
+    )
+    model.compile(
+        optimizer=tuned.warmup_cosine_adam(learning_rate, steps_per_epoch, args.epochs),
+        loss=loss,
+    )
+    print(f"--- {tuned.LOSSES[key][0]}")
+    model.fit(data.train, epochs=args.epochs, verbose=args.verbose)  # tf.data shuffles
+    model.save(out / f"{key}.keras")
+    trained[key] = (model, model.predict(data.test, verbose=0))
 
 
 # %% [markdown]
@@ -93,7 +116,7 @@ decisions["thresholds"].save(out / "lsep_threshold_estimation.keras")
 columns = ("C-P", "C-R", "O-P", "O-R", "F1", "0-1")
 reports = {}
 for key, (_, test_scores) in trained.items():
-    title = workbench.RANKERS[key][0]
+    title = tuned.LOSSES[key][0]
     reports[f"{title}, top {args.k}"] = metrics.annotation_report(
         data.y_test, test_scores, k=args.k
     )
@@ -128,7 +151,7 @@ print(f"Table 2: {data.name}\n{table2}")
 
 # %%
 chosen = {
-    workbench.RANKERS[key][0] + ", threshold": (s > thresholds[key]).astype("float32")
+    tuned.LOSSES[key][0] + ", threshold": (s > thresholds[key]).astype("float32")
     for key, (_, s) in trained.items()
     if key != "lsep"
 }
@@ -143,13 +166,13 @@ plots.plot_top_label_f1(
     label_names=data.label_names,
     path=path,
 )
-workbench.show_figure(path)
+plots.show_figure(path)
 
 # %% [markdown]
 # ## Figure 3: precision-recall curves (micro-averaged)
 
 # %%
 path = out / "figure3_precision_recall.png"
-curves = {workbench.RANKERS[key][0]: s for key, (_, s) in trained.items()}
+curves = {tuned.LOSSES[key][0]: s for key, (_, s) in trained.items()}
 plots.plot_precision_recall(data.y_test, curves, path=path)
-workbench.show_figure(path)
+plots.show_figure(path)

@@ -28,11 +28,11 @@ import sys
 import keras
 import numpy as np
 
-from mlrank_keras import _workbench as workbench
 from mlrank_keras.data import GLYPHTAGS_LABELS, load_glyphtags, write_tagged_folder
+from mlrank_keras.demo import parse_recipe_args, recipe_parser
 
-parser = workbench.recipe_parser("own_photos", "Tag your own photos: files and a CSV")
-args = workbench.parse_recipe_args(parser)
+# The demo's options (--smoke, --epochs, --seed, --out, ...; in a notebook: MLRANK_RECIPE_ARGS).
+args = parse_recipe_args(recipe_parser("own_photos", "Tag your own photos: files and a CSV"))
 out = pathlib.Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
 x, y = load_glyphtags("train", num_images=args.train_images, seed=args.seed, image_size=32)

@@ -26,11 +26,12 @@ import keras
 import numpy as np
 from matplotlib.figure import Figure
 
-from mlrank_keras import _workbench as workbench
-from mlrank_keras import metrics
+from mlrank_keras import metrics, plots, tuned
 from mlrank_keras.data import select_labels
+from mlrank_keras.demo import load_recipe_data, parse_recipe_args, recipe_parser
 from mlrank_keras.embeddings import glove_label_vectors
 from mlrank_keras.models import (
+    build_ranker,
     build_transform_alexnet,
     cpu_convnet,
     row_classifier_jaccard,
@@ -39,18 +40,19 @@ from mlrank_keras.models import (
     with_label_vectors,
 )
 
-parser = workbench.recipe_parser("transformation", "The transformation model: Tables 3-5")
+# The demo's options (--smoke, --dataset, --epochs, ...; in a notebook: MLRANK_RECIPE_ARGS).
+parser = recipe_parser("transformation", "The transformation model: Tables 3-5")
 parser.add_argument("--rows", type=int, default=20, help="k, the rows of A (paper: 100)")
 parser.add_argument("--sweep", type=int, nargs="+", default=[5, 10, 20, 40], help="Fig. 8 k")
 parser.add_argument("--sweep-epochs", type=int, help="epochs per Fig. 8 model (epochs / 2)")
 parser.add_argument("--unseen", type=int, default=5, help="labels held out for zero-shot")
-args = workbench.parse_recipe_args(parser)
+args = parse_recipe_args(parser)
 if args.smoke:
     args.rows, args.sweep = min(args.rows, 4), [2, 4]
 sweep_epochs = args.sweep_epochs or max(1, args.epochs // 2)
 out = pathlib.Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
-data = workbench.load_recipe_data(args)
+data = load_recipe_data(args)
 vectors = glove_label_vectors(data.name)
 print(f"{data.name}: {data.num_labels} labels with {vectors.shape[1]}-d GloVe vectors")
 
@@ -61,16 +63,16 @@ def train_transform(label_vectors, rows, epochs, train, name):
     recipes' schedule at WARP's tuned learning rate (its loss is a hinge rank loss too)."""
     keras.utils.set_random_seed(args.seed)
     steps_per_epoch = math.ceil(len(data.y_train) / args.batch_size)
-    rate = workbench.SETTINGS["warp"]["learning_rate"]
+    rate = tuned.SETTINGS["warp"]["learning_rate"]
     model = build_transform_alexnet(
         label_vectors,
         k=rows,
         backbone=cpu_convnet(data.crop_size, args.width),
-        optimizer=workbench.recipe_optimizer(rate, steps_per_epoch, epochs),
+        optimizer=tuned.warmup_cosine_adam(rate, steps_per_epoch, epochs),
         seed=args.seed,
         name=name,
     )
-    model.fit(train, epochs=epochs, verbose=args.verbose, shuffle=False)
+    model.fit(train, epochs=epochs, verbose=args.verbose)  # tf.data shuffles
     return model
 
 
@@ -82,8 +84,18 @@ print(f"--- transformation model, k = {args.rows}")
 model = train_transform(vectors, args.rows, args.epochs, data.train, "transform")
 model.save(out / "transform.keras")
 scores = {f"transformation (k = {args.rows})": model.predict(data.test, verbose=0)}
-trained = workbench.train_rankers(data, ["warp"], args, out=out)
-scores["WARP (Gong)"] = trained["warp"][1]
+print("--- WARP (Gong)")
+keras.utils.set_random_seed(args.seed)
+loss, rate = tuned.tuned_loss("warp")  # WARPLoss(margin=0.5), 1e-2
+steps_per_epoch = math.ceil(len(data.y_train) / args.batch_size)
+warp = build_ranker(
+    data.num_labels, loss=None, backbone=cpu_convnet(data.crop_size, args.width),
+    compile=False, name="warp",
+)
+warp.compile(optimizer=tuned.warmup_cosine_adam(rate, steps_per_epoch, args.epochs), loss=loss)
+warp.fit(data.train, epochs=args.epochs, verbose=args.verbose)
+warp.save(out / "warp.keras")
+scores["WARP (Gong)"] = warp.predict(data.test, verbose=0)
 tables = []
 for number, k in ((3, 3), (4, 5)):
     reports = {"upper bound": metrics.upper_bound(data.y_test, k=k, seed=args.seed)}
@@ -128,7 +140,7 @@ ax.set_ylabel("test images")
 ax.set_title(f"mean {jaccard.mean():.4f}, std {jaccard.std():.4f}")
 figure.tight_layout()
 figure.savefig(out / "figure9_jaccard.png")
-workbench.show_figure(out / "figure9_jaccard.png")
+plots.show_figure(out / "figure9_jaccard.png")
 print(f"Figure 9: mean Jaccard {jaccard.mean():.4f} (std {jaccard.std():.4f})")
 
 # %% [markdown]
@@ -151,7 +163,7 @@ ax.set_ylabel("O-F1 (%)")
 ax.legend()
 figure.tight_layout()
 figure.savefig(out / "figure8_rows.png")
-workbench.show_figure(out / "figure8_rows.png")
+plots.show_figure(out / "figure8_rows.png")
 tables.append(
     "Figure 8: O-F1 (%) at top 3 / top 5 by k\n"
     + "\n".join(f"k = {r:3d}: {100 * a:6.2f} {100 * b:6.2f}" for r, (a, b) in sweep.items())

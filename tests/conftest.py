@@ -43,14 +43,13 @@ BACKEND_FREE = {
     "tests/data/test_glyphtags.py",
     "tests/test_embeddings.py",
     "tests/test_plots.py",
-    "tests/test_workbench.py",
+    "tests/test_recipe_support.py",
     "tests/test_package.py",
 }
 MODEL_FACING = (
     "test_fit_runs_to_the_end_over_a_corrupt_jpeg",
     "test_predict_five_crops_averages_the_five",
     "test_a_tiny_model_trains_on_glyphtags",
-    "test_build_ranker_names_the_allowed_keys",
     "test_docstring_examples_run",
     "test_backend_neutral_code_does_not_import_tensorflow",
 )

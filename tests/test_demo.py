@@ -3,8 +3,7 @@
 import keras
 import numpy as np
 
-from mlrank_keras import _workbench as workbench
-from mlrank_keras import cli, demo, metrics
+from mlrank_keras import cli, demo, metrics, tuned
 from tests.helpers import only_on
 
 
@@ -18,7 +17,7 @@ def test_demo_trains_four_models_prints_the_table_and_saves(tmp_path, capsys):
     rows = text[header + 1 : header + 6]
     assert rows[0].startswith("upper bound")
     assert [r.split("  ")[0] for r in rows[1:]] == [
-        workbench.RANKERS[key][0] for key in demo.MODELS
+        tuned.LOSSES[key][0] for key in demo.MODELS
     ]
     for line in rows:
         values = [float(v) for v in line.split()[-len(metrics.REPORT_KEYS) :]]
@@ -29,7 +28,7 @@ def test_demo_trains_four_models_prints_the_table_and_saves(tmp_path, capsys):
     for name in ("table.txt", "per_class_recall.png", "precision_recall.png"):
         assert (out / name).stat().st_size > 0
     assert set(reports) == {"upper bound (Gong)"} | {
-        workbench.RANKERS[key][0] for key in demo.MODELS
+        tuned.LOSSES[key][0] for key in demo.MODELS
     }
     # The saved models load and score the 20 labels.
     model = keras.saving.load_model(out / "warp.keras")
@@ -61,7 +60,7 @@ def test_a_dataset_missing_from_data_dir_says_how_to_prepare_it(tmp_path):
 
     args = demo.parse(["--dataset", "voc2007", "--data-dir", str(tmp_path)])
     with pytest.raises(SystemExit, match="not prepared in --data-dir"):
-        workbench.load_recipe_data(args)
+        demo.load_recipe_data(args)
 
 
 def _stderr_line(capsys):

@@ -1,5 +1,6 @@
-"""What the recipes share (options, the ranker table) and the pieces of the library they use
-that live elsewhere now: data loading, baseline features, the threshold search."""
+"""What the demo and the recipes share (their options, the tuned losses and schedule of
+``mlrank_keras.tuned``) and the pieces of the library they use: data loading, baseline
+features, the threshold search."""
 
 import sys
 import types
@@ -8,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from mlrank_keras import _workbench as workbench
+from mlrank_keras import demo, tuned
 from mlrank_keras.baselines import thumbnail_features
 from mlrank_keras.data import array_dataset, load_data, select_labels
 from mlrank_keras.decisions import best_threshold
@@ -70,51 +71,46 @@ def test_load_data_gives_glyphtags_in_order_and_rejects_unknown_datasets():
 
 
 def test_recipe_options_come_from_the_environment_in_a_notebook(monkeypatch):
-    parser = workbench.recipe_parser("demo")
-    monkeypatch.setenv(workbench.ARGS_ENV, "--smoke --epochs 3 --out 'a b'")
+    parser = demo.recipe_parser("demo")
+    monkeypatch.setenv(demo.ARGS_ENV, "--smoke --epochs 3 --out 'a b'")
     monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
-    args = workbench.parse_recipe_args(parser)
+    args = demo.parse_recipe_args(parser)
     assert (args.smoke, args.epochs, args.out, args.crop_size) == (True, 1, "a b", 28)
     for bad in (["--epochs", "0"], ["--seed", "-1"], ["--width", "nan"], ["--dataset", "voc2007"]):
         with pytest.raises(SystemExit):  # an argparse message, not a traceback
-            workbench.parse_recipe_args(parser, bad)
+            demo.parse_recipe_args(parser, bad)
 
 
-def test_build_ranker_names_the_allowed_keys():
+def test_tuned_loss_names_the_allowed_keys():
     with pytest.raises(ValueError, match="'hinge'"):
-        workbench.build_recipe_ranker("hinge", 5, 28, steps_per_epoch=2, epochs=1)
-    model = workbench.build_recipe_ranker("bpmll", 5, 28, width=0.25, steps_per_epoch=2, epochs=1)
-    assert model.output_shape == (None, 5) and model.loss.name == "bpmll_loss"
+        tuned.tuned_loss("hinge")
+    loss, rate = tuned.tuned_loss("bpmll")
+    assert loss.name == "bpmll_loss" and rate == 1e-2
 
 
-def test_recipe_rankers_take_the_tuned_settings_unless_overridden():
-    tuned = workbench.SETTINGS["warp"]
-    model = workbench.build_recipe_ranker("warp", 5, 28, width=0.25, steps_per_epoch=10, epochs=4)
-    assert model.loss.get_config()["margin"] == tuned["margin"]
-    schedule = model.optimizer._learning_rate
-    assert float(schedule(10)) == pytest.approx(tuned["learning_rate"])  # after one epoch
-    model = workbench.build_recipe_ranker(
-        "warp", 5, 28, width=0.25, steps_per_epoch=10, epochs=4, learning_rate=0.1, margin=0.25,
-        loss_kwargs={"rank_estimate": "sampled"},
-    )
-    config = model.loss.get_config()
-    assert (config["margin"], config["rank_estimate"]) == (0.25, "sampled")
-    assert float(model.optimizer._learning_rate(10)) == pytest.approx(0.1)
+def test_tuned_losses_take_the_tuned_settings_unless_overridden():
+    loss, rate = tuned.tuned_loss("warp")
+    assert (loss.get_config()["margin"], rate) == (0.5, 1e-2)  # BENCHMARKS.md's grid
+    loss, rate = tuned.tuned_loss("warp", 0.1, margin=0.25, rank_estimate="sampled")
+    config = loss.get_config()
+    assert (config["margin"], config["rank_estimate"], rate) == (0.25, "sampled", 0.1)
+    with pytest.raises(TypeError, match="margin"):  # softmax has no margin to override
+        tuned.tuned_loss("softmax", margin=1.0)
 
 
 def test_recipe_schedule_warms_up_then_follows_a_cosine_to_zero():
-    schedule = workbench.recipe_optimizer(0.01, steps_per_epoch=4, epochs=5)._learning_rate
+    schedule = tuned.warmup_cosine_adam(0.01, steps_per_epoch=4, epochs=5)._learning_rate
     # Hand-worked: 4 warm-up steps from 0, then 0.01 * (1 + cos(pi * t / 16)) / 2.
     expected = [0.01 * s / 4 for s in range(4)]
     expected += [0.005 * (1 + np.cos(np.pi * t / 16)) for t in range(17)]
     got = [float(schedule(s)) for s in range(21)]
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-9)
-    one_epoch = workbench.recipe_optimizer(0.01, steps_per_epoch=4, epochs=1)._learning_rate
+    one_epoch = tuned.warmup_cosine_adam(0.01, steps_per_epoch=4, epochs=1)._learning_rate
     assert float(one_epoch(0)) == pytest.approx(0.01)  # no warm-up in a single epoch
-    constant = workbench.recipe_optimizer(0.01, steps_per_epoch=4, epochs=5, schedule="constant")
+    constant = tuned.warmup_cosine_adam(0.01, steps_per_epoch=4, epochs=5, schedule="constant")
     assert float(keras.ops.convert_to_numpy(constant.learning_rate)) == pytest.approx(0.01)
     with pytest.raises(ValueError, match="schedule='step'"):
-        workbench.recipe_optimizer(0.01, steps_per_epoch=4, epochs=5, schedule="step")
+        tuned.warmup_cosine_adam(0.01, steps_per_epoch=4, epochs=5, schedule="step")
 
 
 def test_validation_images_are_the_end_of_the_training_split():
