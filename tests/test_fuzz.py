@@ -66,6 +66,8 @@ LOSSES = {  # name: (function, keyword arguments, reference or None, sorts the s
     "threshold_estimation": (losses.threshold_estimation_loss, {}, ref.threshold_estimation, False),
     "one_vs_all_hinge": (losses.one_vs_all_hinge_loss, {}, ref.one_vs_all_hinge, False),
     "label_count": (losses.label_count_loss, {"from_logits": True}, ref.label_count, False),
+    "asymmetric": (losses.asymmetric_loss, {}, ref.asymmetric, False),
+    "zlpr": (losses.multilabel_categorical_crossentropy, {}, ref.zlpr, False),
 }
 
 
@@ -222,6 +224,8 @@ LOSS_CLASSES = {
     "triplet": losses.TripletHingeLoss,
     "threshold_estimation": losses.ThresholdEstimationLoss,
     "one_vs_all_hinge": losses.OneVsAllHingeLoss,
+    "asymmetric": losses.AsymmetricLoss,
+    "zlpr": losses.MultilabelCategoricalCrossentropy,
 }
 WEIGHT_SHAPES = ("rows", "rows_1", "scalar", "labels", "one_by_labels", "rows_plus_one")
 

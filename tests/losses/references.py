@@ -147,3 +147,62 @@ def label_count(y, logits):
         target = min(max(count, 1), logits.shape[-1]) - 1
         out[idx] = logsumexp(logits[idx]) - logits[idx][target]
     return out
+
+
+def _log_sigmoid(x):
+    """log(1 / (1 + e^-x)), written so that exp never overflows."""
+    return -(max(-x, 0.0) + math.log1p(math.exp(-abs(x))))
+
+
+def asymmetric(y, f, gamma_pos=0.0, gamma_neg=4.0, clip=0.05):
+    """Ridnik et al. 2021, eqs. 4-6: pointwise, every known label of every row counts."""
+    y = np.asarray(y, dtype="float64")
+    f = np.asarray(f, dtype="float64")
+    out = np.zeros(y.shape[:-1])
+    for idx in np.ndindex(y.shape[:-1]):
+        total = 0.0
+        for t, x in zip(y[idx], f[idx], strict=True):
+            p = 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
+            if t > 0.5:  # L+ = (1 - p)^g+ log p, with 1 - p = sigmoid(-x)
+                total -= math.exp(gamma_pos * _log_sigmoid(-x)) * _log_sigmoid(x)
+            elif t >= 0.0:  # L- = p_m^g- log(1 - p_m), p_m = max(p - m, 0)
+                p_m = max(p - clip, 0.0)
+                if clip == 0.0:
+                    total -= math.exp(gamma_neg * _log_sigmoid(x)) * _log_sigmoid(-x)
+                elif p_m > 0.0:
+                    total -= p_m**gamma_neg * math.log(1.0 - p + clip)
+        out[idx] = total
+    return out
+
+
+def zlpr(y, f):
+    """Su et al.: log(1 + sum_N e^f) + log(1 + sum_P e^-f), every row."""
+    y = np.asarray(y, dtype="float64")
+    f = np.asarray(f, dtype="float64")
+    out = np.zeros(y.shape[:-1])
+    for idx in np.ndindex(y.shape[:-1]):
+        positives, negatives = split(y[idx])
+        out[idx] = logsumexp([0.0] + [f[idx][v] for v in negatives]) + logsumexp(
+            [0.0] + [-f[idx][u] for u in positives]
+        )
+    return out
+
+
+def two_way(y, f, temperature_pos=4.0, temperature_neg=1.0):
+    """Kobayashi 2023, eqs. 6-8, with the library's per-row split: row i gets its
+    sample-wise term (0 without a positive or a negative) plus the mean of the label-wise
+    terms over the labels with a positive in the batch (0 for one without a negative)."""
+    y = np.asarray(y, dtype="float64").reshape(-1, np.shape(y)[-1])
+    f = np.asarray(f, dtype="float64").reshape(-1, np.shape(f)[-1])
+
+    def term(labels, scores):
+        positives, negatives = split(labels)
+        if not (positives and negatives):
+            return 0.0
+        z = temperature_neg * logsumexp(scores[v] / temperature_neg for v in negatives)
+        z += temperature_pos * logsumexp(-scores[u] / temperature_pos for u in positives)
+        return max(z, 0.0) + math.log1p(math.exp(-abs(z)))  # softplus
+
+    label_terms = [term(y[:, j], f[:, j]) for j in range(y.shape[1]) if (y[:, j] > 0.5).any()]
+    label_mean = sum(label_terms) / len(label_terms) if label_terms else 0.0
+    return np.array([term(y[i], f[i]) + label_mean for i in range(len(y))])

@@ -64,6 +64,25 @@ CASES = {
         {},
         ref.one_vs_all_hinge,
     ),
+    # The focusing weights differentiated (the values are the same either way).
+    "asymmetric": (
+        losses.asymmetric_loss,
+        losses.AsymmetricLoss,
+        {"detach_focusing": False},
+        ref.asymmetric,
+    ),
+    "asymmetric_g1_noclip": (
+        losses.asymmetric_loss,
+        losses.AsymmetricLoss,
+        {"gamma_pos": 1.0, "gamma_neg": 2.0, "clip": 0.0, "detach_focusing": False},
+        lambda y, f: ref.asymmetric(y, f, gamma_pos=1.0, gamma_neg=2.0, clip=0.0),
+    ),
+    "zlpr": (
+        losses.multilabel_categorical_crossentropy,
+        losses.MultilabelCategoricalCrossentropy,
+        {},
+        ref.zlpr,
+    ),
     # Scores of COUNT_WIDTH label counts (logits), targets of any number of labels.
     "label_count": (
         losses.label_count_loss,
@@ -75,8 +94,9 @@ CASES = {
 EXACT = [name for name, case in CASES.items() if case[3] is not None]
 # The ranking losses: a row with no positive or no negative gives 0, and a shared offset of
 # the scores changes nothing. The others score each known label on its own (the SVM hinge,
-# the threshold loss) or the label count.
-POINTWISE = ("threshold_estimation", "one_vs_all_hinge", "label_count")
+# the threshold loss, ASL), against a fixed threshold of 0 (ZLPR) or the label count.
+POINTWISE = ("threshold_estimation", "one_vs_all_hinge", "label_count", "asymmetric",
+             "asymmetric_g1_noclip", "zlpr")
 RANKING = [name for name in CASES if name not in POINTWISE]
 COUNT_WIDTH = 4
 
