@@ -32,6 +32,9 @@ VARIANTS = {  # name: (RANKERS key, extra loss arguments)
     "warp": ("warp", {"rank_estimate": "exact"}),
     "warp (sampled)": ("warp", {"rank_estimate": "sampled", "seed": 0}),
     "lsep": ("lsep", {}),
+    "asl": ("asl", {}),
+    "two_way": ("two_way", {}),
+    "zlpr": ("zlpr", {}),
 }
 MARGIN_LOSSES = ("ranking", "warp")
 
@@ -58,7 +61,7 @@ def train_one(data, args, name, rate, margin, done):
         name=key,
     )
     start = time.perf_counter()
-    history = model.fit(data.train, epochs=args.epochs, verbose=0)
+    history = model.fit(data.train, epochs=args.epochs, verbose=0, shuffle=False)
     seconds = time.perf_counter() - start
     scores = model.predict(data.test, verbose=0)
     report = metrics.annotation_report(data.y_test, scores, k=3)

@@ -179,7 +179,9 @@ def main(argv=None):
             optimizer=tuned.warmup_cosine_adam(learning_rate, steps_per_epoch, args.epochs),
             loss=loss,
         )
-        model.fit(data.train, epochs=args.epochs, verbose=args.verbose)  # tf.data shuffles
+        # data.train is shuffled by tf.data (each epoch, from the seed): shuffle=False keeps
+        # Keras from warning that its own shuffle does not apply to a dataset.
+        model.fit(data.train, epochs=args.epochs, verbose=args.verbose, shuffle=False)
         scores[title] = model.predict(data.test, verbose=0)
         model.save(out / f"{key}.keras")
         print(f"    {time.perf_counter() - started:.0f} s; saved {out / key}.keras")

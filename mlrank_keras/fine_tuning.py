@@ -19,13 +19,18 @@ give (``SGD(0.002, momentum=0.9)`` for the papers' settings in the second phase)
 (1, [1])
 """
 
+import contextlib
 import json
 import os
+import warnings
 
 import keras
 
 from mlrank_keras.models.ranker import ranker_backbone
 from mlrank_keras.validation import positive_int
+
+# tf.data.UNKNOWN_CARDINALITY (this module does not import TensorFlow).
+UNKNOWN_CARDINALITY = -2
 
 FROZEN_WEIGHTS = "frozen_phase.weights.h5"
 
@@ -108,8 +113,9 @@ def fine_tune(
         else:
             _skip_epochs(x, _epochs_done(backup_dir, "frozen_phase"))
             extra = _backup(backup_dir, "frozen_phase")
-            phases.append(model.fit(x, y, epochs=frozen_epochs, callbacks=extra + callbacks,
-                                    **fit_kwargs))
+            with _quiet_end_of_unsized_data(x, fit_kwargs):
+                phases.append(model.fit(x, y, epochs=frozen_epochs,
+                                        callbacks=extra + callbacks, **fit_kwargs))
             if backup_dir is not None:
                 model.save_weights(os.path.join(backup_dir, FROZEN_WEIGHTS))
     else:
@@ -119,8 +125,9 @@ def fine_tune(
     done = _epochs_done(backup_dir, "full_phase")
     _skip_epochs(x, done if done else (frozen_epochs if phases[0] is None else 0))
     extra = _backup(backup_dir, "full_phase")
-    phases.append(model.fit(x, y, epochs=epochs, initial_epoch=frozen_epochs,
-                            callbacks=extra + callbacks, **fit_kwargs))
+    with _quiet_end_of_unsized_data(x, fit_kwargs):
+        phases.append(model.fit(x, y, epochs=epochs, initial_epoch=frozen_epochs,
+                                callbacks=extra + callbacks, **fit_kwargs))
     if backup_dir is not None:  # finished: BackupAndRestore removed its own folders
         frozen = os.path.join(backup_dir, FROZEN_WEIGHTS)
         if os.path.isfile(frozen):
@@ -128,6 +135,25 @@ def fine_tune(
         if not os.listdir(backup_dir):
             os.rmdir(backup_dir)
     return tuple(phases)
+
+
+@contextlib.contextmanager
+def _quiet_end_of_unsized_data(x, fit_kwargs):
+    """Keras warns "Your input ran out of data; interrupting training" at the end of the
+    first epoch of a dataset whose size tf.data cannot know (the image pipeline's skipping
+    of unreadable files makes it unknown): that epoch has simply ended. The warning is
+    silenced then only; with ``steps_per_epoch`` given, a dataset that runs short still
+    warns."""
+    unsized = (
+        hasattr(x, "cardinality")
+        and int(x.cardinality()) == UNKNOWN_CARDINALITY
+        and fit_kwargs.get("steps_per_epoch") is None
+    )
+    with warnings.catch_warnings():
+        if unsized:
+            warnings.filterwarnings("ignore", message="Your input ran out of data",
+                                    category=UserWarning)
+        yield
 
 
 def _backup(backup_dir, phase):

@@ -120,7 +120,9 @@ for key in ("softmax", "ranking", "warp"):
         loss=loss,
     )
     print(f"--- {tuned.LOSSES[key][0]}")
-    model.fit(data.train, epochs=args.epochs, verbose=args.verbose)  # tf.data shuffles
+    # data.train is shuffled by tf.data (each epoch, from the seed): shuffle=False keeps
+    # Keras from warning that its own shuffle does not apply to a dataset.
+    model.fit(data.train, epochs=args.epochs, verbose=args.verbose, shuffle=False)
     model.save(out / f"{key}.keras")
     trained[key] = (model, model.predict(data.test, verbose=0))
 extractor = ranker_features(trained["softmax"][0])

@@ -72,7 +72,7 @@ def train_transform(label_vectors, rows, epochs, train, name):
         seed=args.seed,
         name=name,
     )
-    model.fit(train, epochs=epochs, verbose=args.verbose)  # tf.data shuffles
+    model.fit(train, epochs=epochs, verbose=args.verbose, shuffle=False)  # tf.data shuffles
     return model
 
 
@@ -93,7 +93,7 @@ warp = build_ranker(
     compile=False, name="warp",
 )
 warp.compile(optimizer=tuned.warmup_cosine_adam(rate, steps_per_epoch, args.epochs), loss=loss)
-warp.fit(data.train, epochs=args.epochs, verbose=args.verbose)
+warp.fit(data.train, epochs=args.epochs, verbose=args.verbose, shuffle=False)  # tf.data shuffles
 warp.save(out / "warp.keras")
 scores["WARP (Gong)"] = warp.predict(data.test, verbose=0)
 tables = []

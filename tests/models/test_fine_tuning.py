@@ -114,3 +114,25 @@ def test_named_backbones_resolve_without_downloading(monkeypatch, tmp_path):
         mk.build_ranker(3, WARPLoss(), backbone="resnet_50_imagenett")
     with pytest.raises(ValueError, match="looks like a path, but it is not a folder"):
         mk.build_ranker(3, WARPLoss(), backbone=str(tmp_path / "no_such_preset"))
+
+
+def test_a_dataset_of_unknown_size_trains_without_the_ran_out_of_data_warning():
+    """The image pipeline skips unreadable files, so tf.data cannot know its size, and
+    Keras warned "Your input ran out of data; interrupting training" at the end of every
+    first epoch (the own_photos notebook showed it), though nothing was interrupted."""
+    import warnings
+
+    import tensorflow as tf
+
+    x, y = _data()
+    data = tf.data.Dataset.from_tensor_slices((x, y)).filter(lambda a, b: True).batch(8)
+    assert int(data.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    model = _model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mk.fine_tune(model, data, frozen_epochs=1, epochs=2, verbose=0)
+    assert not [w for w in caught if "ran out of data" in str(w.message)]
+    with warnings.catch_warnings(record=True) as caught:  # a real shortage still warns
+        warnings.simplefilter("always")
+        mk.fine_tune(model, data, frozen_epochs=0, epochs=2, steps_per_epoch=5, verbose=0)
+    assert [w for w in caught if "ran out of data" in str(w.message)]
