@@ -3,7 +3,9 @@
 Every metric takes a top-``k`` decision (``k=3`` by default) or ``threshold=``, follows the
 losses' label convention (1 true, 0 false, -1 unknown) and keeps sums and counts as state,
 so it adds up across batches and replicas. See :mod:`mlrank_keras.metrics.annotation` for
-the definitions.
+the definitions; :mod:`mlrank_keras.metrics.label_ranking` holds the ranking metrics
+(LRAP, ranking loss, coverage error, one-error, P@k, nDCG@k), which take the scores
+themselves.
 """
 
 from mlrank_keras.decisions import decide, threshold_labels, top_k_labels
@@ -18,9 +20,18 @@ from mlrank_keras.metrics.annotation import (
     PerClassRecall,
     PerLabelCountMetric,
 )
-from mlrank_keras.metrics.exact_match import ExactMatch
+from mlrank_keras.metrics.exact_match import ExactMatch, HammingLoss
+from mlrank_keras.metrics.label_ranking import (
+    CoverageError,
+    LabelRankingAveragePrecision,
+    NDCGAtK,
+    OneError,
+    PrecisionAtK,
+    RankingLoss,
+)
 from mlrank_keras.metrics.ranking import MeanAveragePrecision
 from mlrank_keras.metrics.report import (
+    RANKING_KEYS,
     REPORT_KEYS,
     annotation_report,
     format_reports,
@@ -31,8 +42,16 @@ from mlrank_keras.metrics.report import (
 )
 
 __all__ = [
+    "RANKING_KEYS",
     "REPORT_KEYS",
+    "CoverageError",
     "ExactMatch",
+    "HammingLoss",
+    "LabelRankingAveragePrecision",
+    "NDCGAtK",
+    "OneError",
+    "PrecisionAtK",
+    "RankingLoss",
     "PerLabelCountMetric",
     "MacroF1",
     "MeanAveragePrecision",

@@ -4,13 +4,16 @@ import numpy as np
 from keras import ops
 
 from mlrank_keras.labels import numpy_label_masks, squeeze_row_weights
-from mlrank_keras.metrics import annotation
+from mlrank_keras.metrics import annotation, label_ranking
 from mlrank_keras.metrics.annotation import PerLabelCountMetric
-from mlrank_keras.metrics.exact_match import ExactMatch
+from mlrank_keras.metrics.exact_match import ExactMatch, HammingLoss
 from mlrank_keras.validation import int_in_range, positive_int
 
 # The report's keys, in the column order of the papers' tables.
 REPORT_KEYS = ("C-P", "C-R", "C-F1", "O-P", "O-R", "O-F1", "F1", "N+", "0-1")
+# With ranking=True: label ranking average precision, ranking loss, coverage error,
+# one-error, the Hamming loss of the decision, and P@k and nDCG@k at the report's k.
+RANKING_KEYS = ("LRAP", "RL", "CovE", "1-err", "HL", "P@k", "nDCG@k")
 
 _FROM_COUNTS = {
     "C-P": annotation.per_class_precision,
@@ -63,7 +66,8 @@ def _accumulate(metrics, y_true, y_score, sample_weight, batch_size):
             metric.update_state(y_true[rows], y_score[rows], sample_weight=weight)
 
 
-def annotation_report(y_true, y_score, k=None, threshold=None, sample_weight=None, batch_size=4096):
+def annotation_report(y_true, y_score, k=None, threshold=None, sample_weight=None, batch_size=4096,
+                      ranking=False):
     """Every annotation metric of the papers for one model, as a dict of floats.
 
     Keys (``REPORT_KEYS``): ``"C-P", "C-R", "C-F1"`` (per-class precision, recall and the
@@ -80,10 +84,15 @@ def annotation_report(y_true, y_score, k=None, threshold=None, sample_weight=Non
             label).
         sample_weight: None, or one weight per image.
         batch_size: how many rows to process at once.
+        ranking: also the ranking metrics of :mod:`mlrank_keras.metrics.label_ranking`
+            (``RANKING_KEYS``: LRAP, ranking loss ``RL``, coverage error ``CovE``,
+            one-error ``1-err``, the decision's Hamming loss ``HL``, and ``P@k`` and
+            ``nDCG@k`` at ``k``, 3 with ``threshold``). They need real scores, not a
+            decision.
 
     Returns:
-        A dict from each key in ``REPORT_KEYS`` to a Python float; every value is NaN when
-        a score is NaN (the metrics' NaN rule).
+        A dict from each key in ``REPORT_KEYS`` (and ``RANKING_KEYS``) to a Python float;
+        every value is NaN when a score is NaN (the metrics' NaN rule).
 
     Example:
     >>> report = annotation_report([[1, 0, 0], [1, 0, 1], [0, 1, 0]],
@@ -93,7 +102,19 @@ def annotation_report(y_true, y_score, k=None, threshold=None, sample_weight=Non
     """
     counts = PerLabelCountMetric(k=k, threshold=threshold, name="counts")
     exact = ExactMatch(k=k, threshold=threshold)
-    _accumulate([counts, exact], y_true, y_score, sample_weight, batch_size)
+    extra = {}
+    if ranking:
+        top = 3 if k is None else k
+        extra = {
+            "LRAP": label_ranking.LabelRankingAveragePrecision(),
+            "RL": label_ranking.RankingLoss(),
+            "CovE": label_ranking.CoverageError(),
+            "1-err": label_ranking.OneError(),
+            "HL": HammingLoss(k=k, threshold=threshold),
+            "P@k": label_ranking.PrecisionAtK(k=top),
+            "nDCG@k": label_ranking.NDCGAtK(k=top),
+        }
+    _accumulate([counts, exact, *extra.values()], y_true, y_score, sample_weight, batch_size)
     if counts.num_labels is None:
         raise ValueError("`y_true` and `y_score` must hold at least one row. Received: 0 rows")
     nc = counts.true_positives.value
@@ -101,9 +122,11 @@ def annotation_report(y_true, y_score, k=None, threshold=None, sample_weight=Non
     ng = counts.actual_positives.value
     report = {key: float(ops.convert_to_numpy(fn(nc, np_, ng))) for key, fn in _FROM_COUNTS.items()}
     report["0-1"] = float(ops.convert_to_numpy(exact.result()))
+    for key, metric in extra.items():
+        report[key] = float(ops.convert_to_numpy(metric.result()))
     if _saw_nan(counts):  # the NaN rule of every metric
         report = dict.fromkeys(report, float("nan"))
-    return {key: report[key] for key in REPORT_KEYS}
+    return {key: report[key] for key in REPORT_KEYS + (RANKING_KEYS if ranking else ())}
 
 
 def _saw_nan(metric):
