@@ -26,6 +26,7 @@ import numpy as np
 
 from mlrank_keras import metrics, tuned
 from mlrank_keras.demo import load_recipe_data, parse_recipe_args, recipe_parser
+from mlrank_keras.losses.zlpr import DECISION_THRESHOLD as ZLPR_THRESHOLD
 from mlrank_keras.models import build_ranker, cpu_convnet, threshold_estimation
 
 KEYS = ("softmax", "ranking", "warp", "lsep")
@@ -55,6 +56,7 @@ def train_converged(key, tuning, args):
         epochs=args.max_epochs,
         callbacks=[stop],
         verbose=args.verbose,
+        shuffle=False,  # tf.data shuffles
     )
     best = int(np.argmax(history.history["val_c_f1"]))
     print(
@@ -81,7 +83,7 @@ def run_seed(args, seed):
     order = np.argsort(frequency, kind="stable")
     rare, common = order[: args.tail], order[::-1][: args.tail]
     results, models = {}, {}
-    for key in KEYS:
+    for key in args.losses:
         model, epochs = train_converged(key, tuning, args)
         models[key] = model
         scores = model.predict(test.test, verbose=0)
@@ -90,15 +92,23 @@ def run_seed(args, seed):
             report = metrics.annotation_report(test.y_test, scores, k=k)
             report["epochs"] = epochs
             results[f"{title}|top {k}"] = with_tail(report, test.y_test, scores, rare, common, k=k)
-    decision = threshold_estimation(
-        models["lsep"], tuning.train_eval, tuning.y_train, epochs=args.head_epochs
-    )
-    labels = decision.predict(test.test, verbose=0)
-    report = metrics.annotation_report(test.y_test, labels, threshold=0.5)
-    report["labels per image"] = float(labels.sum(axis=1).mean())
-    results["LSEP + threshold estimation (Li)|thresholds"] = with_tail(
-        report, test.y_test, labels, rare, common, threshold=0.5
-    )
+    if "lsep" in models:
+        decision = threshold_estimation(
+            models["lsep"], tuning.train_eval, tuning.y_train, epochs=args.head_epochs
+        )
+        labels = decision.predict(test.test, verbose=0)
+        report = metrics.annotation_report(test.y_test, labels, threshold=0.5)
+        report["labels per image"] = float(labels.sum(axis=1).mean())
+        results["LSEP + threshold estimation (Li)|thresholds"] = with_tail(
+            report, test.y_test, labels, rare, common, threshold=0.5
+        )
+    if "zlpr" in models:  # its own decision: a label is on where its score is above 0
+        scores = models["zlpr"].predict(test.test, verbose=0)
+        report = metrics.annotation_report(test.y_test, scores, threshold=ZLPR_THRESHOLD)
+        report["epochs"] = results[f"{tuned.LOSSES['zlpr'][0]}|top 3"]["epochs"]
+        results["ZLPR (Su), score > 0|thresholds"] = with_tail(
+            report, test.y_test, scores, rare, common, threshold=ZLPR_THRESHOLD
+        )
     for k in (3, 5):
         results[f"upper bound (Gong)|top {k}"] = metrics.upper_bound(test.y_test, k=k, seed=seed)
     for name, report in results.items():  # thresholds: against the bound at top 3
@@ -138,6 +148,7 @@ def summarise(runs, columns):
 def main(argv=None):
     parser = recipe_parser("quality", __doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--losses", nargs="+", choices=list(tuned.LOSSES), default=KEYS)
     parser.add_argument("--max-epochs", type=int, default=20)
     parser.add_argument("--patience", type=int, default=3)
     parser.add_argument("--validation-images", type=int, default=1000)

@@ -10,7 +10,7 @@ dataset, not a guarantee: tune them on your own validation split.
 >>> type(loss).__name__, loss.get_config()["margin"], rate
 ('WARPLoss', 0.5, 0.01)
 >>> sorted(LOSSES)
-['bpmll', 'lsep', 'ranking', 'softmax', 'warp']
+['asl', 'bpmll', 'lsep', 'ranking', 'softmax', 'two_way', 'warp', 'zlpr']
 """
 
 import keras
@@ -24,6 +24,9 @@ LOSSES = {
     "warp": ("WARP (Gong)", losses.WARPLoss),
     "bpmll": ("BP-MLL (Li)", losses.BPMLLLoss),
     "lsep": ("LSEP (Li)", losses.LSEPLoss),
+    "asl": ("ASL (Ridnik)", losses.AsymmetricLoss),
+    "two_way": ("two-way (Kobayashi)", losses.TwoWayLoss),
+    "zlpr": ("ZLPR (Su)", losses.MultilabelCategoricalCrossentropy),
 }
 
 # Each loss's learning rate (and margin), chosen by `benchmarks/lr_grid.py` (BENCHMARKS.md).
@@ -34,6 +37,9 @@ SETTINGS = {
     "warp": {"learning_rate": 1e-2, "margin": 0.5},
     "bpmll": {"learning_rate": 1e-2},
     "lsep": {"learning_rate": 4e-2},
+    "asl": {"learning_rate": 4e-2},  # its paper's gamma_neg=4, gamma_pos=0, clip=0.05
+    "two_way": {"learning_rate": 1e-2},  # its paper's temperatures 4 and 1
+    "zlpr": {"learning_rate": 4e-2},
 }
 WARMUP_EPOCHS = 1
 # The main job's four models train within 10 minutes on the slowest 2-core CPU seen

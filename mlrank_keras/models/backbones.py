@@ -154,7 +154,7 @@ def cpu_alexnet(crop_size, width=0.5, name="cpu_alexnet"):
 
 def cpu_convnet(
     crop_size, width=1.0, filters=(32, 64, 128), convs_per_stage=2, dropout=0.2,
-    name="cpu_convnet",
+    name="cpu_convnet", pooling=True,
 ):
     """A small VGG-style network with batch normalisation and global pooling, for CPU runs.
 
@@ -164,9 +164,14 @@ def cpu_convnet(
     trained from scratch uses today (normalisation makes the training insensitive to the
     scale of the loss's gradient; global pooling keeps the head small and tolerant to where
     an object is), and it is what the main job and the recipes train on GlyphTags.
+    ``pooling=False`` leaves out the global pooling: the network then outputs its last
+    feature maps (after dropout), for a head that attends over them
+    (:class:`mlrank_keras.layers.LabelQueryHead`).
 
     >>> cpu_convnet(28, width=0.25).output_shape
     (None, 32)
+    >>> cpu_convnet(28, width=0.25, pooling=False).output_shape
+    (None, 7, 7, 32)
     """
     width = finite_float(width, "width")
     if width <= 0:
@@ -189,7 +194,10 @@ def cpu_convnet(
             )(x)
             x = layers.BatchNormalization(name=f"{block}_bn")(x)
             x = layers.Activation("relu", name=f"{block}_relu")(x)
-    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    if not isinstance(pooling, bool):
+        raise ValueError(f"`pooling` must be True or False. Received: pooling={pooling!r}")
+    if pooling:
+        x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     return keras.Model(inputs, x, name=name)
 
@@ -233,12 +241,13 @@ def vgg16(
     return keras.Model(inputs, x, name=name)
 
 
-def backbone_features(backbone):
+def backbone_features(backbone, pool=True):
     """``(inputs, features)``: new inputs of ``backbone``'s shape, and its features with the
     backbone applied as one nested layer (so ``ranker_backbone`` finds it to freeze, swap or
     save it).
 
-    Feature maps (rank 4) are average-pooled to vectors.
+    Feature maps (rank 4) are average-pooled to vectors, unless ``pool=False`` (a head
+    that attends over the maps, such as ``LabelQueryHead``).
     """
     if not isinstance(backbone, keras.Model):
         raise ValueError(f"`backbone` must be a keras.Model. Received: {type(backbone)!r}")
@@ -264,7 +273,7 @@ def backbone_features(backbone):
     ]
     inputs = inputs[0] if len(inputs) == 1 else inputs
     features = backbone(inputs)
-    if len(features.shape) == 4:
+    if pool and len(features.shape) == 4:
         features = layers.GlobalAveragePooling2D(name="pooled_features")(features)
     return inputs, features
 

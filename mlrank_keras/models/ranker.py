@@ -126,7 +126,9 @@ def build_ranker(
     """
     num_labels = positive_int(num_labels, "num_labels")
     loss = _loss_argument(loss, compile)
-    inputs, features = backbone_features(named_backbone(backbone, input_shape))
+    # A head that attends over the feature maps (LabelQueryHead) gets them unpooled.
+    pool = not getattr(head, "takes_feature_maps", False)
+    inputs, features = backbone_features(named_backbone(backbone, input_shape), pool=pool)
     features = layers.Identity(name=FEATURES)(features)
     if head is not None and not callable(head):
         raise ValueError(

@@ -5,6 +5,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from mlrank_keras.layers.label_query import LabelQueryHead
 from mlrank_keras.layers.label_transform import LabelTransform
 from mlrank_keras.losses.hinge_rank import HingeRankLoss
 from mlrank_keras.models.backbones import default_backbone, transform_alexnet
@@ -99,7 +100,10 @@ def with_label_vectors(model, label_vectors, name=None):
 
     Returns a new functional model that shares every layer (and weight) of ``model`` up to
     ``A`` and scores the new ``label_vectors`` (any number of labels, the same ``d``).
-    ``model`` itself is unchanged.
+    ``model`` itself is unchanged. A ranker with a
+    :class:`~mlrank_keras.layers.LabelQueryHead` built on ``label_vectors`` works the same
+    way: the new model shares its backbone and gets a new head with the trained head's
+    weights, querying the new vectors.
 
     Example:
     >>> import numpy as np
@@ -109,6 +113,9 @@ def with_label_vectors(model, label_vectors, name=None):
     >>> with_label_vectors(model, rng.normal(size=(7, 3))).output_shape
     (None, 7)
     """
+    query_heads = [layer for layer in model.layers if isinstance(layer, LabelQueryHead)]
+    if query_heads:
+        return _with_query_vectors(model, query_heads[0], label_vectors, name)
     old = _label_transform(model)
     label_vectors = np.asarray(label_vectors, dtype="float32")
     if label_vectors.ndim != 2 or label_vectors.shape[1] != old.vector_dim:
@@ -118,6 +125,31 @@ def with_label_vectors(model, label_vectors, name=None):
         )
     new = LabelTransform(label_vectors, k=old.k, name=old.name)
     return keras.Model(model.input, new(old.input), name=name or model.name)
+
+
+def _with_query_vectors(model, head, label_vectors, name):
+    """A label-query model scoring other label vectors: a new head with the trained
+    weights of ``head`` (only its non-trainable label vectors change)."""
+    if head.vector_dim is None:
+        raise ValueError(
+            "This LabelQueryHead learned one query per label; only a head built with "
+            "`label_vectors=` scores new labels from their vectors."
+        )
+    label_vectors = np.asarray(label_vectors, dtype="float32")
+    if label_vectors.ndim != 2 or label_vectors.shape[1] != head.vector_dim:
+        raise ValueError(
+            f"`label_vectors` must be (num_labels, {head.vector_dim}) like the trained ones. "
+            f"Received: shape {label_vectors.shape}"
+        )
+    config = head.get_config()
+    config.update(num_labels=None, vector_dim=None, label_vectors=label_vectors)
+    new = LabelQueryHead(**config)
+    scores = new(head.input)
+    for old_weight, new_weight in zip(head.weights, new.weights, strict=True):
+        if old_weight.path.endswith("label_vectors"):
+            continue
+        new_weight.assign(old_weight)
+    return keras.Model(model.input, scores, name=name or model.name)
 
 
 def transform_matrices(model, images, batch_size=32):
