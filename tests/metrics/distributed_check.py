@@ -37,6 +37,10 @@ def all_metrics():
         metrics.NPlus(k=3),
         metrics.ExactMatch(threshold=0.2),
         metrics.MeanAveragePrecision(),
+        metrics.LabelRankingAveragePrecision(),
+        metrics.RankingLoss(),
+        metrics.CoverageError(),
+        metrics.NDCGAtK(k=3),
     ]
 
 
@@ -105,6 +109,21 @@ def evaluate_jax():
     return len(devices), single_result, parallel_result
 
 
+def sklearn_ranking(y, scores, weights):
+    """scikit-learn's ranking metrics, each image ranked over its known labels."""
+    from sklearn import metrics as skm
+
+    out = {}
+    for name, fn in (("label_ranking_average_precision",
+                      skm.label_ranking_average_precision_score),
+                     ("ranking_loss", skm.label_ranking_loss),
+                     ("coverage_error", skm.coverage_error)):
+        known = y >= 0
+        values = [fn(y[i : i + 1, known[i]], scores[i : i + 1, known[i]]) for i in range(len(y))]
+        out[name] = float(np.average(values, weights=weights))
+    return out
+
+
 def main():
     backend = keras.backend.backend()
     if backend == "tensorflow":
@@ -129,6 +148,7 @@ def main():
         "n_plus": top3["N+"],
         "exact_match": above["0-1"],
     }
+    reference.update(sklearn_ranking(y, scores, weights))
     as_floats = lambda d: {k: float(v) for k, v in d.items()}  # noqa: E731
     result = {"devices": devices, "single": as_floats(single), "parallel": as_floats(parallel)}
     result["reference"] = as_floats(reference)
