@@ -112,3 +112,16 @@ def one_of(value, name, allowed):
     if value not in allowed:
         raise ValueError(f"`{name}` must be one of {tuple(allowed)}. Received: {name}={value!r}")
     return value
+
+
+def label_vectors_argument(label_vectors):
+    """``label_vectors`` as a float32 ``(num_labels, d)`` array, non-empty and finite."""
+    label_vectors = np.asarray(label_vectors, dtype="float32")
+    if label_vectors.ndim != 2 or 0 in label_vectors.shape:
+        raise ValueError(
+            "`label_vectors` must be a non-empty (num_labels, d) array. Received: shape "
+            f"{label_vectors.shape}"
+        )
+    if not np.isfinite(label_vectors).all():
+        raise ValueError("`label_vectors` must be finite; found NaN or infinity.")
+    return label_vectors

@@ -1,23 +1,10 @@
 """A label-query head in the style of ML-Decoder (Ridnik et al., WACV 2023): each label is
 a query that attends over the image's spatial features and gives that label's score."""
 
-import numpy as np
 from keras import layers, ops
 
 from mlrank_keras.api import register
-from mlrank_keras.validation import positive_int, rate_argument
-
-
-def _label_vectors_argument(label_vectors):
-    label_vectors = np.asarray(label_vectors, dtype="float32")
-    if label_vectors.ndim != 2 or 0 in label_vectors.shape:
-        raise ValueError(
-            "`label_vectors` must be a non-empty (num_labels, d) array. Received: shape "
-            f"{label_vectors.shape}"
-        )
-    if not np.isfinite(label_vectors).all():
-        raise ValueError("`label_vectors` must be finite; found NaN or infinity.")
-    return label_vectors
+from mlrank_keras.validation import label_vectors_argument, positive_int, rate_argument
 
 
 @register
@@ -70,7 +57,7 @@ class LabelQueryHead(layers.Layer):
         self.ff_dim = positive_int(ff_dim if ff_dim is not None else 2 * self.dim, "ff_dim")
         self.dropout = rate_argument(dropout)
         if label_vectors is not None:
-            label_vectors = _label_vectors_argument(label_vectors)
+            label_vectors = label_vectors_argument(label_vectors)
             if num_labels is not None and num_labels != label_vectors.shape[0]:
                 raise ValueError(
                     f"`num_labels` ({num_labels}) must match the {label_vectors.shape[0]} "

@@ -4,7 +4,7 @@ import numpy as np
 from keras import layers, ops
 
 from mlrank_keras.api import register
-from mlrank_keras.validation import positive_int
+from mlrank_keras.validation import label_vectors_argument, positive_int
 
 # sqrt(x + EPS) keeps the gradient of the norm finite at A w = 0.
 EPS = 1e-12
@@ -39,14 +39,7 @@ class LabelTransform(layers.Layer):
         super().__init__(**kwargs)
         self.k = positive_int(k, "k")
         if label_vectors is not None:
-            label_vectors = np.asarray(label_vectors, dtype="float32")
-            if label_vectors.ndim != 2 or 0 in label_vectors.shape:
-                raise ValueError(
-                    "`label_vectors` must be a non-empty (num_labels, d) array. Received: "
-                    f"shape {label_vectors.shape}"
-                )
-            if not np.isfinite(label_vectors).all():
-                raise ValueError("`label_vectors` must be finite; found NaN or infinity.")
+            label_vectors = label_vectors_argument(label_vectors)
             num_labels, vector_dim = label_vectors.shape
         self.num_labels = positive_int(num_labels, "num_labels")
         self.vector_dim = positive_int(vector_dim, "vector_dim")
