@@ -1,0 +1,194 @@
+"""Jobs of several processes: two JAX processes on 127.0.0.1 train like one with two devices."""
+
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from mlrank_keras import distribute
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CHECK = "tests.training.multiprocess_check"
+TIMEOUT = 240  # seconds for one job; a hung collective ends the test, not the suite
+JOB_VARIABLES = (
+    distribute.jobs.ADDRESSES,
+    distribute.jobs.NUM_PROCESSES,
+    distribute.jobs.PROCESS_ID,
+)
+jax_only = pytest.mark.skipif(keras.backend.backend() != "jax", reason="jobs run on JAX")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(out, *args, env=None):
+    env = dict(os.environ, KERAS_BACKEND="jax", **(env or {}))
+    return subprocess.Popen(
+        [sys.executable, "-m", CHECK, str(out), *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def finish(processes):
+    """Wait for every process (killing all of them past TIMEOUT); their return codes and stderr."""
+    results = []
+    for process in processes:
+        try:
+            _, stderr = process.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            for other in processes:
+                if other.poll() is None:
+                    os.killpg(other.pid, signal.SIGKILL)
+            pytest.fail(f"a process of the job ran past {TIMEOUT} s")
+        results.append((process.returncode, stderr))
+    return results
+
+
+def job(out, *args):
+    port = free_port()
+    return finish(
+        [
+            start(
+                out,
+                *args,
+                env={
+                    "KERAS_DISTRIBUTION_JOB_ADDRESSES": f"127.0.0.1:{port}",
+                    "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+                    "KERAS_DISTRIBUTION_PROCESS_ID": str(process),
+                },
+            )
+            for process in (0, 1)
+        ]
+    )
+
+
+def weights(out, key, process):
+    with np.load(out / f"weights-{key}-{process}.npz") as found:
+        return [found[name] for name in sorted(found.files, key=lambda n: int(n.split("_")[1]))]
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory):
+    """One process with two CPU devices, the same global batch."""
+    out = tmp_path_factory.mktemp("one_process")
+    ((code, stderr),) = finish([start(out, "--devices", 2)])
+    assert code == 0, stderr[-3000:]
+    return out
+
+
+def assert_same_weights(found, expected):
+    assert len(found) == len(expected)
+    for a, b in zip(found, expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@jax_only
+def test_two_processes_train_like_one_process_with_two_devices(one_process, tmp_path):
+    for code, stderr in job(tmp_path):
+        assert code == 0, stderr[-3000:]
+    single = json.loads((one_process / "history-0.json").read_text())
+    for process in (0, 1):
+        found = json.loads((tmp_path / f"history-{process}.json").read_text())
+        assert found["processes"] == 2
+        for key in ("lsep", "warp"):
+            # the losses and the metric's counts are the whole job's, on every process
+            np.testing.assert_allclose(
+                found["history"][key]["loss"], single["history"][key]["loss"], rtol=1e-5
+            )
+            np.testing.assert_allclose(
+                found["history"][key]["per_class_precision"],
+                single["history"][key]["per_class_precision"],
+                rtol=1e-5,
+            )
+            assert_same_weights(weights(tmp_path, key, process), weights(one_process, key, 0))
+            assert "drop_remainder=True" in found["history"][f"{key}-refused"]
+        assert single["history"]["warp-refused"] is None  # one process: a short last batch is fine
+    # process 0 alone wrote the .keras files, and they hold the job's weights
+    loaded = keras.saving.load_model(tmp_path / "warp.keras", compile=False)
+    assert_same_weights(loaded.get_weights(), weights(one_process, "warp", 0))
+
+
+@jax_only
+def test_a_killed_two_process_job_resumes_from_its_last_epoch(one_process, tmp_path):
+    """Both processes killed (SIGKILL) at the end of WARP's epoch 2 of 4; the job started
+    again runs epochs 3 and 4 only and ends with the uninterrupted run's weights."""
+    for code, stderr in job(tmp_path, "--kill-after", 1):
+        assert code == -signal.SIGKILL, stderr[-3000:]
+    metadata = json.loads((tmp_path / "backup" / "training_metadata.json").read_text())
+    assert metadata["epoch"] == 2
+    for code, stderr in job(tmp_path):
+        assert code == 0, stderr[-3000:]
+    resumed = json.loads((tmp_path / "history-1.json").read_text())
+    assert len(resumed["history"]["warp"]["loss"]) == 2  # epochs 3 and 4
+    for process in (0, 1):
+        assert_same_weights(weights(tmp_path, "warp", process), weights(one_process, "warp", 0))
+    assert not (tmp_path / "backup").exists()  # removed by process 0 at the end
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_processes": 0}, "`num_processes` must be a positive int"),
+        ({"num_processes": 2, "coordinator": "127.0.0.1:1234"}, "needs `process_id`"),
+        ({"num_processes": 2, "process_id": 2, "coordinator": "127.0.0.1:1"}, "from 0 to 1"),
+        ({"num_processes": 2, "process_id": 1}, "needs `coordinator`"),
+        ({"num_processes": 2, "process_id": 1, "coordinator": "127.0.0.1"}, "'host:port'"),
+        ({"num_processes": 3, "process_id": 1, "coordinator": "a:1,b:2"}, "lists 2 addresses"),
+        ({"process_id": 1}, "needs `num_processes`"),
+    ],
+)
+def test_job_settings_are_checked(kwargs, message, monkeypatch):
+    for name in (
+        distribute.jobs.ADDRESSES,
+        distribute.jobs.NUM_PROCESSES,
+        distribute.jobs.PROCESS_ID,
+    ):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValueError, match=message):
+        distribute.job_settings(**kwargs)
+
+
+def test_job_settings_come_from_the_keras_variables(monkeypatch):
+    monkeypatch.setenv(distribute.jobs.ADDRESSES, "10.0.0.1:1234,10.0.0.2:2345")
+    monkeypatch.setenv(distribute.jobs.NUM_PROCESSES, "2")
+    monkeypatch.setenv(distribute.jobs.PROCESS_ID, "1")
+    assert distribute.job_settings() == ("10.0.0.1:1234", 2, 1)
+    assert distribute.job_settings(process_id=0) == ("10.0.0.1:1234", 2, 0)
+    monkeypatch.setenv(distribute.jobs.NUM_PROCESSES, "two")
+    with pytest.raises(ValueError, match="KERAS_DISTRIBUTION_NUM_PROCESSES must hold an int"):
+        distribute.job_settings()
+    for name in (
+        distribute.jobs.ADDRESSES,
+        distribute.jobs.NUM_PROCESSES,
+        distribute.jobs.PROCESS_ID,
+    ):
+        monkeypatch.delenv(name)
+    assert distribute.job_settings() == (None, 1, 0)
+    assert distribute.process_count() == 1 and distribute.is_chief()
+
+
+@pytest.mark.skipif(keras.backend.backend() == "jax", reason="the backends without jobs")
+def test_a_job_of_several_processes_is_refused_off_jax():
+    job_of_two = {"coordinator": "127.0.0.1:1234", "num_processes": 2, "process_id": 0}
+    match = "keras-team/keras#20585" if keras.backend.backend() == "tensorflow" else "PyTorch"
+    with pytest.raises(ValueError, match=match):
+        with distribute.data_parallel(**job_of_two):
+            pass
+    with pytest.raises(ValueError, match="needs the JAX backend"):
+        with distribute.sharded_scores():
+            pass
