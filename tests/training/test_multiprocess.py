@@ -192,3 +192,31 @@ def test_a_job_of_several_processes_is_refused_off_jax():
     with pytest.raises(ValueError, match="needs the JAX backend"):
         with distribute.sharded_scores():
             pass
+
+
+@jax_only
+def test_a_split_score_layer_at_20000_labels_matches_the_copied_one():
+    """sharded_scores over 2 devices: each holds half the kernel, and WARP's and LSEP's loss,
+    gradients (one SGD step at rate 1) and top-3 metrics equal the copied layer's."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.training.sharded_check"],
+        cwd=ROOT,
+        env=dict(os.environ, KERAS_BACKEND="jax"),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(report) == {"warp", "lsep"}
+    for found in report.values():
+        copied, split = found["loss"]
+        assert split == pytest.approx(copied, rel=1e-5)
+        assert found["grad_diff"] <= 1e-5 * max(found["grad_scale"], 1.0)
+        for name, value in found["metrics"][0].items():
+            assert found["metrics"][1][name] == pytest.approx(value, rel=1e-5), name
+        assert found["copied"]["shards"] == [[8, 20_000]]
+        assert found["split"]["shards"] == [[8, 10_000]]
+        assert found["copied"]["bytes"] == {"cpu:0": 8 * 20_000 * 4, "cpu:1": 8 * 20_000 * 4}
+        assert found["split"]["bytes"] == {"cpu:0": 8 * 10_000 * 4, "cpu:1": 8 * 10_000 * 4}
