@@ -40,6 +40,7 @@ def _reset_keras_state():
 BACKEND_FREE = {
     "tests/data/test_pipeline.py",
     "tests/data/test_tfds.py",
+    "tests/data/test_shards.py",
     "tests/data/test_glyphtags.py",
     "tests/test_embeddings.py",
     "tests/test_plots.py",

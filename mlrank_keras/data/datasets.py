@@ -11,7 +11,7 @@ failing): by default the dataset must already be prepared in ``data_dir``.
 
 import tensorflow as tf
 
-from mlrank_keras.data import nus_wide
+from mlrank_keras.data import nus_wide, shards
 from mlrank_keras.data.crops import Augment
 from mlrank_keras.data.label_rows import label_encoder
 from mlrank_keras.data.pipeline import AUTOTUNE, common_arguments
@@ -81,6 +81,7 @@ def tfds_dataset(
     shuffle_buffer=256,
     seed=None,
     drop_remainder=False,
+    shard=None,
 ):
     """A batched ``(images, multi-hot labels)`` dataset from VOC 2007, COCO 2014 or NUS-WIDE.
 
@@ -96,6 +97,11 @@ def tfds_dataset(
         training: random crops and flips, and shuffling (default: ``split`` starts with
             ``"train"``).
         shuffle_buffer: decoded images held for shuffling (on top of TFDS's file shuffling).
+        shard: ``(num_processes, process_id)`` in a job of several processes
+            (``mlrank_keras.distribute.process_shard()``): this process reads its own equal
+            part of the split (``tfds.even_splits(split, num_processes, drop_remainder=True)``,
+            at most ``num_processes - 1`` examples left out), batched at ``batch_size`` per
+            process; needs ``drop_remainder=True``.
         The other arguments are those of ``image_dataset``.
     """
     tfds_name, path, names = _check_name(name)
@@ -106,6 +112,9 @@ def tfds_dataset(
         training, batch_size, image_size, crop_size, eval_crops, shuffle
     )
     shuffle_buffer = positive_int(shuffle_buffer, "shuffle_buffer")
+    shard = shards.shard_argument(shard, drop_remainder)
+    if shard is not None:
+        split = tfds.even_splits(split, n=shard[0], drop_remainder=True)[shard[1]]
     if image_size is None:
         raise ValueError("`image_size` is required: the dataset's images differ in size.")
     prepare = {}
@@ -133,5 +142,7 @@ def tfds_dataset(
         return augment(example["image"], tf.stack([random, 0])), to_labels(labels)
 
     dataset = tf.data.Dataset.zip(dataset, noise).map(convert, num_parallel_calls=AUTOTUNE)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-    return dataset.prefetch(AUTOTUNE)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(AUTOTUNE)
+    if shard is not None:
+        dataset.process_shard, dataset.steps_per_epoch = shard, None
+    return dataset

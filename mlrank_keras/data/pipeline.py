@@ -21,6 +21,7 @@ logged once as a warning on the ``mlrank_keras.data`` logger.
 import numpy as np
 import tensorflow as tf
 
+from mlrank_keras.data import shards
 from mlrank_keras.data.crops import EVAL_CROPS, Augment
 from mlrank_keras.data.label_rows import label_encoder, label_matrix
 from mlrank_keras.data.skipped import SkippedImages, recorder
@@ -69,6 +70,7 @@ def image_dataset(
     flip=True,
     skipped=None,
     num_parallel_calls=AUTOTUNE,
+    shard=None,
 ):
     """A batched ``(images, multi-hot labels)`` dataset from image files.
 
@@ -92,6 +94,12 @@ def image_dataset(
             drawn are the same either way.
         skipped: a ``SkippedImages`` to record unreadable files in (a new one by default).
         num_parallel_calls: how many files are read, decoded and transformed at once.
+        shard: ``(num_processes, process_id)`` in a job of several processes
+            (``mlrank_keras.distribute.process_shard()``): read only this process's files
+            (those whose index is ``process_id`` modulo ``num_processes``), batched at
+            ``batch_size`` per process; needs ``drop_remainder=True``. The passes then repeat
+            without end: train with ``steps_per_epoch=dataset.steps_per_epoch``
+            (:mod:`.shards`).
 
     Returns:
         A ``tf.data.Dataset`` whose ``skipped`` attribute is the ``SkippedImages``: a file
@@ -117,6 +125,7 @@ def image_dataset(
         raise ValueError("`image_size` is required for files: their sizes differ.")
     if not paths:
         raise ValueError("`paths` is empty.")
+    shard = shards.shard_argument(shard, drop_remainder)
     skipped = SkippedImages() if skipped is None else skipped
     if not isinstance(skipped, SkippedImages):
         raise TypeError(f"`skipped` must be a SkippedImages, got {type(skipped).__name__}.")
@@ -150,9 +159,14 @@ def image_dataset(
         )
         return seen, (images, labels)
 
-    indices = tf.data.Dataset.range(num_examples)
+    indices, seen = tf.data.Dataset.range(num_examples), tf.zeros([num_examples], tf.bool)
+    if shard is not None:
+        steps = shards.steps_per_epoch(num_examples, shard, batch_size)
+        indices, seen = shards.shard_indices(num_examples, shard)
     if shuffle:
-        indices = indices.shuffle(num_examples, seed=seed, reshuffle_each_iteration=True)
+        indices = indices.shuffle(
+            int(indices.cardinality()), seed=seed, reshuffle_each_iteration=True
+        )
     noise = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
     dataset = tf.data.Dataset.zip(indices, noise)
     dataset = dataset.map(load, num_parallel_calls=num_parallel_calls, deterministic=True)
@@ -165,7 +179,7 @@ def image_dataset(
     end = (tf.constant(num_examples, tf.int64), *end[1:])
     dataset = dataset.concatenate(tf.data.Dataset.from_tensors(end))
     dataset = dataset.batch(batch_size)
-    dataset = dataset.scan(tf.zeros([num_examples], tf.bool), check)
+    dataset = dataset.scan(seen, check)
     if drop_remainder:
         dataset = dataset.filter(lambda images, labels: tf.shape(images)[0] == batch_size)
         dataset = dataset.map(
@@ -176,8 +190,12 @@ def image_dataset(
         )
     else:
         dataset = dataset.filter(lambda images, labels: tf.shape(images)[0] > 0)
+    if shard is not None:
+        dataset = dataset.repeat()  # the epochs end at steps_per_epoch
     dataset = dataset.prefetch(AUTOTUNE)
     dataset.skipped = skipped
+    if shard is not None:
+        dataset.process_shard, dataset.steps_per_epoch = shard, steps
     return dataset
 
 

@@ -27,6 +27,7 @@ from mlrank_keras.distribute.jobs import (
     job_settings,
     process_count,
     process_index,
+    process_shard,
     save_model,
     undistributed,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "job_settings",
     "process_count",
     "process_index",
+    "process_shard",
     "save_model",
     "score_layout_map",
     "sharded_scores",

@@ -25,6 +25,9 @@ class ProcessShardedDataParallel(keras.distribution.DataParallel):
     processes with different step counts, and the one with an extra step would wait for
     the others for ever; so the batch size must be static (``drop_remainder=True``). The
     shard's size is then known, which ``fit`` uses for its progress bar.
+
+    A pipeline of this library built with ``shard=process_shard()`` (its files already
+    split between the processes, :mod:`mlrank_keras.data.shards`) is taken as it is.
     """
 
     def distribute_dataset(self, dataset):
@@ -32,6 +35,15 @@ class ProcessShardedDataParallel(keras.distribution.DataParallel):
             return dataset
         import tensorflow as tf
 
+        own = getattr(dataset, "process_shard", None)
+        if own is not None:  # a pipeline built with shard=: this process's own files
+            if tuple(own) != (self.num_processes, self._process_id):
+                raise ValueError(
+                    f"The dataset was built with shard={tuple(own)}, but this is process "
+                    f"{self._process_id} of {self.num_processes}: build it with "
+                    "shard=mlrank_keras.distribute.process_shard()."
+                )
+            return dataset
         if isinstance(dataset, tf.data.Dataset):
             sizes = [spec.shape[0] for spec in tf.nest.flatten(dataset.element_spec)]
             if any(size is None for size in sizes):

@@ -115,6 +115,12 @@ def process_index():
     return 0
 
 
+def process_shard():
+    """``(process_count(), process_index())``: the ``shard=`` argument of the file and TFDS
+    pipelines that gives each process of a job its own part of the data."""
+    return process_count(), process_index()
+
+
 def is_chief():
     """Whether this process writes the job's files (checkpoints, ``.keras`` files, reports).
 

@@ -32,8 +32,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from mlrank_keras import build_ranker, distribute  # noqa: E402
+from mlrank_keras.data import image_dataset  # noqa: E402
 from mlrank_keras.losses import LSEPLoss, WARPLoss  # noqa: E402
 from mlrank_keras.metrics import PerClassPrecision  # noqa: E402
+from tests.data.test_pipeline import write_images  # noqa: E402
 from tests.models.toy import features  # noqa: E402
 
 LOSSES = {
@@ -84,11 +86,42 @@ def train(key, history):
         history[f"{key}-refused"] = str(error)
 
 
+def train_on_files(history):
+    """Each process reads its own part of 16 image files (shard=process_shard())."""
+    folder = args.out / f"images-{distribute.process_index()}"  # the same files in each
+    folder.mkdir(exist_ok=True)
+    paths, _ = write_images(folder, 16)
+    data = image_dataset(
+        paths,
+        [[i % 20] for i in range(16)],
+        num_labels=20,
+        batch_size=GLOBAL_BATCH // distribute.process_count(),
+        image_size=16,
+        crop_size=12,
+        training=True,
+        seed=0,
+        drop_remainder=True,
+        shard=distribute.process_shard(),
+    )
+    seen = []
+    for _, y in data.take(data.steps_per_epoch).as_numpy_iterator():
+        seen.extend(y.argmax(1).tolist())
+    keras.utils.set_random_seed(0)
+    with distribute.data_parallel():
+        backbone = keras.Sequential(
+            [keras.Input((12, 12, 3)), keras.layers.Flatten(), keras.layers.Dense(8)]
+        )
+        model = build_ranker(20, LOSSES["warp"](), backbone=backbone, optimizer="sgd")
+    fit = model.fit(data, epochs=2, steps_per_epoch=data.steps_per_epoch, verbose=0)
+    history["files"] = {"seen": seen, "loss": fit.history["loss"]}
+
+
 def main():
     args.out.mkdir(parents=True, exist_ok=True)
     history = {}
     for key in LOSSES:
         train(key, history)
+    train_on_files(history)
     process = distribute.process_index()
     summary = {"processes": distribute.process_count(), "history": history}
     (args.out / f"history-{process}.json").write_text(json.dumps(summary))

@@ -118,6 +118,15 @@ def test_two_processes_train_like_one_process_with_two_devices(one_process, tmp_
             assert_same_weights(weights(tmp_path, key, process), weights(one_process, key, 0))
             assert "drop_remainder=True" in found["history"][f"{key}-refused"]
         assert single["history"]["warp-refused"] is None  # one process: a short last batch is fine
+    # the file pipeline's parts: each process its own files, none in both
+    parts = [
+        json.loads((tmp_path / f"history-{p}.json").read_text())["history"]["files"]
+        for p in (0, 1)
+    ]
+    assert parts[0]["loss"] == parts[1]["loss"] and len(parts[0]["loss"]) == 2
+    for process, part in enumerate(parts):
+        assert len(part["seen"]) == 8 == len(set(part["seen"]))  # one epoch: 1 step of 8
+        assert all(index % 2 == process for index in part["seen"])
     # process 0 alone wrote the .keras files, and they hold the job's weights
     loaded = keras.saving.load_model(tmp_path / "warp.keras", compile=False)
     assert_same_weights(loaded.get_weights(), weights(one_process, "warp", 0))
