@@ -26,6 +26,7 @@ import warnings
 
 import keras
 
+from mlrank_keras.distribute import jobs
 from mlrank_keras.models.ranker import ranker_backbone
 from mlrank_keras.validation import positive_int
 
@@ -89,6 +90,9 @@ def fine_tune(
     seed generators of dropout on JAX and TensorFlow; PyTorch's dropout uses torch's global
     generator; Keras shuffles arrays with NumPy's) repeat too: a resumed run then ends with
     the uninterrupted run's weights, to float round-off.
+
+    In a job of several processes (:func:`mlrank_keras.distribute.data_parallel`) only
+    process 0 writes to ``backup_dir``, which every process must be able to read.
     """
     frozen_epochs = int(frozen_epochs)
     if frozen_epochs < 0:
@@ -116,8 +120,9 @@ def fine_tune(
             with _quiet_end_of_unsized_data(x, fit_kwargs):
                 phases.append(model.fit(x, y, epochs=frozen_epochs,
                                         callbacks=extra + callbacks, **fit_kwargs))
-            if backup_dir is not None:
-                model.save_weights(os.path.join(backup_dir, FROZEN_WEIGHTS))
+            if backup_dir is not None and jobs.is_chief():
+                with jobs.undistributed():
+                    model.save_weights(os.path.join(backup_dir, FROZEN_WEIGHTS))
     else:
         phases.append(None)
     freeze_backbone(model, frozen=False)
@@ -128,7 +133,7 @@ def fine_tune(
     with _quiet_end_of_unsized_data(x, fit_kwargs):
         phases.append(model.fit(x, y, epochs=epochs, initial_epoch=frozen_epochs,
                                 callbacks=extra + callbacks, **fit_kwargs))
-    if backup_dir is not None:  # finished: BackupAndRestore removed its own folders
+    if backup_dir is not None and jobs.is_chief():  # BackupAndRestore removed its folders
         frozen = os.path.join(backup_dir, FROZEN_WEIGHTS)
         if os.path.isfile(frozen):
             os.remove(frozen)
@@ -160,7 +165,7 @@ def _backup(backup_dir, phase):
     if backup_dir is None:
         return []
     os.makedirs(backup_dir, exist_ok=True)
-    return [keras.callbacks.BackupAndRestore(os.path.join(backup_dir, phase))]
+    return [jobs.BackupAndRestore(os.path.join(backup_dir, phase))]
 
 
 class _Reseed(keras.callbacks.Callback):

@@ -67,6 +67,11 @@ def train_parser():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1)
     parser.add_argument("--overwrite", action="store_true", help="retrain a finished --out")
+    job = parser.add_argument_group(
+        "a job of several processes (JAX; default: the KERAS_DISTRIBUTION_* variables)")
+    job.add_argument("--num-processes", type=_positive(int), help="the job's process count")
+    job.add_argument("--process-id", type=int, help="this process, from 0 (the coordinator)")
+    job.add_argument("--coordinator", help="process 0's address, host:port")
     return parser
 
 
@@ -109,7 +114,28 @@ def _check_train(parser, args):
         parser.error(f"--out {args.out} is a file; it must be a folder (made if missing)")
     if args.weights is not None and not os.path.isfile(args.weights):
         parser.error(f"--weights {args.weights} is not a file")
+    try:
+        from mlrank_keras.distribute import job_settings
+
+        _, processes, _ = job_settings(args.coordinator, args.num_processes, args.process_id)
+    except ValueError as error:
+        parser.error(str(error).replace("`num_processes`", "--num-processes")
+                     .replace("`process_id`", "--process-id")
+                     .replace("`coordinator`", "--coordinator"))
+    if processes > 1 and keras_backend() != "jax":
+        parser.error(f"--num-processes {processes}: a job of several processes runs on the "
+                     "JAX backend only (TensorFlow's multi-worker strategy fails with Keras 3, "
+                     "PyTorch has no Keras distribution); set KERAS_BACKEND=jax")
+    if args.batch_size % processes:
+        parser.error(f"--batch-size {args.batch_size} (the global batch) must divide by the "
+                     f"{processes} processes")
     _check_files(parser, args)
+
+
+def keras_backend():
+    import keras
+
+    return keras.backend.backend()
 
 
 def _check_files(parser, args):
@@ -133,7 +159,13 @@ def run_train(argv):
                        batch_size=args.batch_size, learning_rate=args.learning_rate,
                        seed=args.seed, width=args.width, flip=not args.no_flip, k=args.k,
                        verbose=args.verbose, overwrite=args.overwrite, format=args.format,
-                       label_delim=args.label_delim, min_count=args.min_count)
+                       label_delim=args.label_delim, min_count=args.min_count,
+                       coordinator=args.coordinator, num_processes=args.num_processes,
+                       process_id=args.process_id)
+    from mlrank_keras.distribute import is_chief
+
+    if not is_chief():  # another process of a job: process 0 writes and prints
+        return
     print(f"\nvalidation split, best epoch {result.best_epoch + 1} of {args.epochs} by C-F1 "
           f"at top {args.k}; threshold {result.threshold:.4g}:")
     print(format_tagger_reports(result.reports))

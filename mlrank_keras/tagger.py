@@ -10,6 +10,7 @@ a square input side ``image_size``; the data pipeline resizes each image to
 ``image_size`` (a random one of five crops in training, the centre otherwise).
 """
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -18,7 +19,7 @@ import shutil
 
 import keras
 
-from mlrank_keras import tuned
+from mlrank_keras import distribute, tuned
 from mlrank_keras.decisions import best_threshold
 from mlrank_keras.fine_tuning import fine_tune, freeze_backbone
 from mlrank_keras.layers.image_preprocessing import ImagePreprocessing
@@ -96,10 +97,11 @@ class KeepBest(keras.callbacks.Callback):
         value = float(value)
         if math.isnan(value) or value <= self.best:
             return
-        self.model.save(self.path)
+        distribute.save_model(self.model, self.path)  # process 0 of a job writes
         self.best_epoch, self.best = epoch, value
-        with open(self.state_path, "w") as f:
-            json.dump({"epoch": epoch, "value": value, "monitor": self.monitor}, f)
+        if distribute.is_chief():
+            with open(self.state_path, "w") as f:
+                json.dump({"epoch": epoch, "value": value, "monitor": self.monitor}, f)
 
 
 @dataclasses.dataclass
@@ -134,6 +136,9 @@ def train_tagger(
     k=3,
     verbose=1,
     overwrite=False,
+    coordinator=None,
+    num_processes=None,
+    process_id=None,
     **read_kwargs,
 ):
     """Trains a tagger on ``images_dir`` and ``labels_file`` and saves it as ``out/model.keras``.
@@ -159,16 +164,41 @@ def train_tagger(
         k: the top-k decision of the report and the best-epoch choice.
         overwrite: an ``out`` that holds a finished run is an error unless this is True
             (then the run starts afresh); an unfinished one is resumed.
+        coordinator, num_processes, process_id: one process of a job of several (JAX; see
+            :func:`mlrank_keras.distribute.data_parallel`; by default Keras's
+            ``KERAS_DISTRIBUTION_*`` variables). Each process reads its own part of the
+            training images at ``batch_size / num_processes`` (``batch_size`` stays the
+            global batch) and the whole validation split; process 0 writes ``out``, which
+            every process must be able to read (one host, or a shared file system).
     """
-    from mlrank_keras.data import read_tags, save_label_names, tagged_dataset
-
     key = loss
     if key not in tuned.LOSSES:
         raise ValueError(f"`loss` must be one of {sorted(tuned.LOSSES)}. Received: loss={key!r}")
     epochs = tuned.EPOCHS if epochs is None else int(epochs)
+    coordinator, processes, process_id = distribute.job_settings(
+        coordinator, num_processes, process_id)
+    if batch_size % processes:
+        raise ValueError(f"`batch_size` (the global batch) must divide by the {processes} "
+                         f"processes. Received: batch_size={batch_size}")
     # Before the backbone's weights and the datasets (TensorFlow derives their seeded draws
     # from its global seed).
     keras.utils.set_random_seed(seed)
+    job = contextlib.nullcontext()
+    if processes > 1:  # before any weight: the job's devices hold them
+        job = distribute.data_parallel(
+            coordinator=coordinator, num_processes=processes, process_id=process_id)
+        verbose = verbose if process_id == 0 else 0
+    with job:
+        return _train(labels_file, out, images_dir, key, backbone, weights, epochs,
+                      frozen_epochs, image_size, validation_split, batch_size, learning_rate,
+                      seed, width, flip, k, verbose, overwrite, processes, read_kwargs)
+
+
+def _train(labels_file, out, images_dir, key, backbone, weights, epochs, frozen_epochs,
+           image_size, validation_split, batch_size, learning_rate, seed, width, flip, k,
+           verbose, overwrite, processes, read_kwargs):
+    from mlrank_keras.data import read_tags, save_label_names, tagged_dataset
+
     network, side, pretrained = tagger_backbone(backbone, image_size, weights, width)
     frozen_epochs = (1 if pretrained and epochs > 1 else 0) if frozen_epochs is None else int(
         frozen_epochs)
@@ -176,12 +206,20 @@ def train_tagger(
     train, validation = tagged.split(validation_split, seed=seed)
     if verbose:
         print(describe(tagged, train, validation))
-    _prepare_out(out, overwrite)
+    if distribute.is_chief():
+        _prepare_out(out, overwrite)
+    distribute.barrier("mlrank_keras: out prepared")
     data = dict(batch_size=batch_size, **pipeline_sizes(side))
-    train_data = tagged_dataset(train, training=True, seed=seed, flip=flip, **data)
     validation_data = tagged_dataset(validation, **data)
+    fit_kwargs = {}
+    if processes > 1:  # this process's part of the images, at its part of the batch
+        data.update(batch_size=batch_size // processes, drop_remainder=True,
+                    shard=distribute.process_shard())
+    train_data = tagged_dataset(train, training=True, seed=seed, flip=flip, **data)
+    steps = getattr(train_data, "steps_per_epoch", None) or math.ceil(len(train) / batch_size)
+    if processes > 1:
+        fit_kwargs["steps_per_epoch"] = steps
     loss_object, rate = tuned.tuned_loss(key, learning_rate)
-    steps = math.ceil(len(train) / batch_size)
     model = build_ranker(
         len(tagged.label_names), loss_object, backbone=network, label_names=tagged.label_names,
         name=f"{key}_tagger",
@@ -197,20 +235,25 @@ def train_tagger(
                                            epochs - frozen_epochs),
         callbacks=[AnnotationReport(validation_data, k=k, verbose=0), keep],
         backup_dir=os.path.join(out, "backup"), seed=seed, verbose=verbose, shuffle=False,
+        **fit_kwargs,
     )
     if keep.best_epoch is None:
         raise ValueError(f"No epoch had a finite validation C-F1 in {epochs} epoch(s).")
     from mlrank_keras.tag_predict import validation_reports
 
-    best = keras.saving.load_model(path)
-    freeze_backbone(best, frozen=False)  # the best epoch may be one of the frozen phase
-    scores, labels = predict_with_labels(best, validation_data)
-    threshold = float(best_threshold(labels, scores))
-    set_thresholds(best, threshold)
-    best.save(path)
-    reports = validation_reports(labels, scores, k=k, threshold=threshold)
-    save_label_names(tagged.label_names, os.path.join(out, "label_names.json"))
-    write_reports(out, reports, keep.best_epoch, threshold)
+    distribute.barrier("mlrank_keras: best model written")
+    with distribute.undistributed():  # each process alone, on its own devices
+        best = keras.saving.load_model(path)
+        freeze_backbone(best, frozen=False)  # the best epoch may be one of the frozen phase
+        scores, labels = predict_with_labels(best, validation_data)
+        threshold = float(best_threshold(labels, scores))
+        set_thresholds(best, threshold)
+        reports = validation_reports(labels, scores, k=k, threshold=threshold)
+        if distribute.is_chief():
+            best.save(path)
+            save_label_names(tagged.label_names, os.path.join(out, "label_names.json"))
+            write_reports(out, reports, keep.best_epoch, threshold)
+    distribute.barrier("mlrank_keras: tagger written")
     return TrainedTagger(best, path, keep.best_epoch, threshold, reports)
 
 

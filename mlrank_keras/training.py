@@ -8,6 +8,7 @@
 import keras
 import numpy as np
 
+from mlrank_keras.distribute import jobs
 from mlrank_keras.metrics.report import REPORT_KEYS, annotation_report, format_reports
 from mlrank_keras.validation import positive_int
 
@@ -28,7 +29,18 @@ def _batches(validation_data):
 
 def predict_with_labels(model, data):
     """``(scores, labels)`` of ``model`` on ``data``: ``(x, y)`` arrays or a dataset of
-    ``(inputs, labels)`` batches (a file the pipeline skipped is in neither)."""
+    ``(inputs, labels)`` batches (a file the pipeline skipped is in neither).
+
+    In a job of several processes each process predicts all of ``data`` on its own devices
+    (Keras cannot fetch the predictions of a batch split over processes), so every process
+    gets the same scores."""
+    if jobs.process_count() > 1:
+        with jobs.undistributed():
+            return _predict_with_labels(model, data)
+    return _predict_with_labels(model, data)
+
+
+def _predict_with_labels(model, data):
     if isinstance(data, tuple) and len(data) == 2:  # arrays: predict batches them
         return np.asarray(model.predict(data[0], verbose=0), "float32"), np.asarray(data[1])
     scores, labels = [], []

@@ -5,6 +5,9 @@
 import csv
 import json
 import os
+import pathlib
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -16,6 +19,7 @@ from mlrank_keras.data import GLYPHTAGS_LABELS, load_glyphtags, write_tagged_fol
 from mlrank_keras.metrics import annotation_report
 from tests.helpers import only_on
 
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 SIDE = 28  # the model's input; the files are 32 x 32, resized to 32 and centre-cropped
 
 
@@ -168,6 +172,13 @@ def test_bad_train_options_are_refused_before_training(folder, tmp_path, capsys)
         (base + ["--format", "xml"], "argument --format: invalid choice"),
         (base + ["--seed", "-1"], "--seed must be from 0"),
         (base + ["--backbone", "resnet_50_imagenett"], "close names: ['resnet_50_imagenet'"),
+        (base + ["--num-processes", "2"], "needs --process-id"),
+        (base + ["--num-processes", "2", "--process-id", "2", "--coordinator", "127.0.0.1:1"],
+         "--process-id must be an int from 0 to 1"),
+        (base + ["--num-processes", "2", "--process-id", "1", "--coordinator", "localhost"],
+         "must be 'host:port'"),
+        (base + ["--num-processes", "2", "--process-id", "0", "--coordinator", "127.0.0.1:1"],
+         "runs on the JAX backend only"),
     ]
     for argv, message in cases:
         _fails(capsys, argv, message)
@@ -256,3 +267,30 @@ def test_keep_best_goes_on_from_the_best_a_killed_run_saved(tmp_path):
     assert json.loads((tmp_path / "model.keras.best.json").read_text())["epoch"] == 6
     with pytest.raises(ValueError, match="no 'val_C-F1'"):
         keep.on_epoch_end(7, {"loss": 1.0})
+
+
+@only_on("jax", "a job of several processes runs on JAX")
+def test_train_as_a_job_of_two_processes(folder, tmp_path):
+    """`mlrank-keras train --num-processes 2` on 127.0.0.1: each process reads its own half of
+    the training images; process 0 alone writes the tagger, which loads and knows its labels."""
+    from tests.training.test_multiprocess import finish, free_port
+
+    port = free_port()
+    argv = ["train", "--labels", str(folder / "tags.csv"), "--out", str(tmp_path / "job"),
+            "--image-size", str(SIDE), "--epochs", "2", "--no-flip", "--verbose", "0",
+            "--batch-size", "16", "--num-processes", "2", "--coordinator", f"127.0.0.1:{port}"]
+    env = dict(os.environ, XLA_FLAGS=os.environ.get("XLA_FLAGS", "") +
+               " --xla_force_host_platform_device_count=1")
+    results = finish([
+        subprocess.Popen([sys.executable, "-m", "mlrank_keras.cli", *argv, "--process-id",
+                          str(process)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+        for process in (0, 1)
+    ])
+    for code, stderr in results:
+        assert code == 0, stderr[-3000:]
+    model = keras.saving.load_model(tmp_path / "job" / "model.keras")
+    assert mk.model_label_names(model) == sorted(n.replace(" ", "_") for n in GLYPHTAGS_LABELS)
+    report = json.loads((tmp_path / "job" / "report.json").read_text())
+    assert report["best_epoch"] in (0, 1) and np.isfinite(report["reports"]["top-3"]["C-F1"])
+    assert not (tmp_path / "job" / "backup").exists()

@@ -23,6 +23,7 @@ from mlrank_keras.distribute.data_parallel import (
 )
 from mlrank_keras.distribute.jobs import (
     BackupAndRestore,
+    barrier,
     is_chief,
     job_settings,
     process_count,
@@ -36,6 +37,7 @@ from mlrank_keras.distribute.sharded import bytes_per_device, score_layout_map, 
 __all__ = [
     "TF_MULTI_WORKER",
     "BackupAndRestore",
+    "barrier",
     "ProcessShardedDataParallel",
     "bytes_per_device",
     "data_parallel",

@@ -115,6 +115,15 @@ def process_index():
     return 0
 
 
+def barrier(name):
+    """Wait here until every process of the job has reached ``barrier(name)`` (a no-op in a
+    job of one process); e.g. before reading a file that process 0 has just written."""
+    if process_count() > 1:
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices(name)
+
+
 def process_shard():
     """``(process_count(), process_index())``: the ``shard=`` argument of the file and TFDS
     pipelines that gives each process of a job its own part of the data."""
