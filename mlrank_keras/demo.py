@@ -101,7 +101,26 @@ def parse_recipe_args(parser, argv=None):
         )
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         parser.error(f"--out {args.out} is a file; it must be a folder (made if missing)")
+    _one_process(parser)
     return args
+
+
+def _one_process(parser):
+    """The recipes and the demo run in one process: started as one process of a job (the
+    KERAS_DISTRIBUTION_* variables set), each process would train the same models alone."""
+    from mlrank_keras.distribute import jobs
+
+    try:
+        _, processes, _ = jobs.job_settings()
+    except ValueError as error:
+        parser.error(str(error))
+    if processes > 1:
+        parser.error(
+            f"{jobs.NUM_PROCESSES}={processes} is set, but this command trains in one process "
+            "(each process would train the same models alone). For a job of several "
+            "processes use `mlrank-keras train --num-processes N ...` or the README's "
+            "'Training on several hosts' script; unset the KERAS_DISTRIBUTION_* variables here."
+        )
 
 
 def load_recipe_data(args, validation_images=0):

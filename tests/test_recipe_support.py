@@ -81,6 +81,19 @@ def test_recipe_options_come_from_the_environment_in_a_notebook(monkeypatch):
             demo.parse_recipe_args(parser, bad)
 
 
+def test_recipes_refuse_to_run_as_one_process_of_a_job(monkeypatch, capsys):
+    parser = demo.recipe_parser("gong2014")
+    monkeypatch.setenv("KERAS_DISTRIBUTION_NUM_PROCESSES", "2")
+    monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "1")
+    monkeypatch.setenv("KERAS_DISTRIBUTION_JOB_ADDRESSES", "127.0.0.1:1234")
+    with pytest.raises(SystemExit):
+        demo.parse_recipe_args(parser, ["--smoke"])
+    assert "KERAS_DISTRIBUTION_NUM_PROCESSES=2 is set" in capsys.readouterr().err
+    monkeypatch.setenv("KERAS_DISTRIBUTION_NUM_PROCESSES", "1")
+    monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "0")
+    assert demo.parse_recipe_args(parser, ["--smoke"]).smoke  # a job of one is one process
+
+
 def test_tuned_loss_names_the_allowed_keys():
     with pytest.raises(ValueError, match="'hinge'"):
         tuned.tuned_loss("hinge")
