@@ -57,9 +57,15 @@ CASES = {
 BASELINE = "BCE (baseline)"
 
 
-def make_inputs(num_labels, seed=0):
+def make_inputs(num_labels, seed=0, positives=None):
+    """Scores and labels: ``positives`` per row exactly, or about ``3/L + 2%`` (None)."""
     rng = np.random.default_rng(seed)
-    y = (rng.random((BATCH, num_labels)) < min(0.5, 3.0 / num_labels + 0.02)).astype("float32")
+    if positives is None:
+        y = (rng.random((BATCH, num_labels)) < min(0.5, 3.0 / num_labels + 0.02)).astype("float32")
+    else:
+        y = np.zeros((BATCH, num_labels), "float32")
+        for row in y:
+            row[rng.choice(num_labels, positives, replace=False)] = 1.0
     f = rng.standard_normal((BATCH, num_labels)).astype("float32")
     return ops.convert_to_tensor(y), ops.convert_to_tensor(f)
 
@@ -98,8 +104,8 @@ def fits(name, num_labels):
     return not (name.startswith("dense") and num_labels > DENSE_MAX_LABELS)
 
 
-def time_ratios(num_labels, repeats):
-    y, f = make_inputs(num_labels)
+def time_ratios(num_labels, repeats, positives=None):
+    y, f = make_inputs(num_labels, positives=positives)
     base = make_step(CASES[BASELINE]())
     base(y, f)
     base(y, f)
@@ -136,14 +142,14 @@ def _status_kb(field):
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def peak_memory_child(name, num_labels):
+def peak_memory_child(name, num_labels, positives=None):
     """Runs in a fresh process: prints the step's own peak memory in MB.
 
     The step is compiled and run once first; then the kernel's peak-RSS counter is reset
     (``5`` to ``/proc/self/clear_refs``) and the step runs again, so the figure is the
     peak resident set during that step over the resident set just before it.
     """
-    y, f = make_inputs(num_labels)
+    y, f = make_inputs(num_labels, positives=positives)
     step = make_step(CASES[name]())
     step(y, f)
     with open("/proc/self/clear_refs", "w") as clear:
@@ -154,9 +160,10 @@ def peak_memory_child(name, num_labels):
     print(json.dumps({"growth_mb": (peak - before) / 1024.0, "peak_mb": peak / 1024.0}))
 
 
-def peak_memory(name, num_labels):
+def peak_memory(name, num_labels, positives=None):
+    extra = [] if positives is None else ["--positives", str(positives)]
     out = subprocess.run(
-        [sys.executable, __file__, "--memory-child", name, str(num_labels)],
+        [sys.executable, __file__, "--memory-child", name, str(num_labels), *extra],
         capture_output=True, text=True, check=True, env=os.environ.copy(),
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -180,14 +187,14 @@ def print_times(results, sizes):
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
-def print_memory(sizes):
+def print_memory(sizes, positives=None):
     print("\nMemory of one forward+backward step (compiled before), MB: peak RSS during the "
           "step over the RSS just before it / the process's peak RSS during the step:\n")
     print("| loss | " + " | ".join(f"L={n:,}" for n in sizes) + " |")
     print("|---|" + "---|" * len(sizes))
     for name in CASES:
         cells = [
-            peak_memory(name, n) if fits(name, n) else "needs > 12.8 GB" for n in sizes
+            peak_memory(name, n, positives) if fits(name, n) else "needs > 12.8 GB" for n in sizes
         ]
         print(f"| {name} | " + " | ".join(cells) + " |")
 
@@ -197,16 +204,30 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="*", default=[20, 81, 1000, 10000])
     parser.add_argument("--memory-sizes", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--memory-child", nargs=2, metavar=("CASE", "LABELS"))
+    parser.add_argument(
+        "--positives", type=int, default=None,
+        help="positives per row, exactly (default: about 3/L + 2%% of the row)",
+    )
+    parser.add_argument("--cases", nargs="*", default=None, help="only these losses")
     args = parser.parse_args()
+    if args.cases:
+        for name in list(CASES):
+            if name != BASELINE and name not in args.cases:
+                del CASES[name]
     if args.memory_child:
-        peak_memory_child(args.memory_child[0], int(args.memory_child[1]))
+        peak_memory_child(args.memory_child[0], int(args.memory_child[1]), args.positives)
         return
-    print(f"## backend: {keras.backend.backend()}, B={BATCH}\n")
+    rows = "about 3/L + 2% positives a row" if args.positives is None else (
+        f"{args.positives} positives a row")
+    print(f"## backend: {keras.backend.backend()}, B={BATCH}, {rows}\n")
     if args.sizes:
-        results = {n: time_ratios(n, repeats=25 if n <= 1000 else 15) for n in args.sizes}
+        results = {
+            n: time_ratios(n, repeats=25 if n <= 1000 else 15, positives=args.positives)
+            for n in args.sizes
+        }
         print_times(results, args.sizes)
     if args.memory_sizes:
-        print_memory(args.memory_sizes)
+        print_memory(args.memory_sizes, args.positives)
     sys.stdout.flush()
 
 

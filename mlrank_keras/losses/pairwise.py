@@ -15,7 +15,9 @@ def pairwise_hinge_loss(y_true, y_pred, margin=1.0):
     """``sum_{u in P} sum_{v in N} max(0, margin - f_u + f_v)`` per sample.
 
     Exact, with no ``L x L`` tensor: one ``top_k`` per row and cumulative counts
-    (``O(L log L)`` time, ``O(L)`` memory per row). A row with no positive or no negative
+    (``O(L log L)`` time, ``O(L)`` memory per row), or, where every row of the batch has
+    few positives, each positive against every label (``O(few L)``, no sort; see
+    `mlrank_keras.losses.sorting.FEW_POSITIVES`). A row with no positive or no negative
     label gives 0 and zero gradients; unknown labels (-1) take no part.
 
     Args:

@@ -1,5 +1,6 @@
-"""The sort engine of the pairwise hinge and exact WARP: one ``top_k`` per row on exact
-integer codes of the scores, then prefix sums."""
+"""The engine of the pairwise hinge and exact WARP: for rows with few positives, each
+positive against every label (no sort); otherwise one ``top_k`` per row on exact integer
+codes of the scores, then prefix sums. Both are exact; the choice is made per batch."""
 
 import keras
 from keras import ops
@@ -37,11 +38,106 @@ def sort_codes(keys, pos, neg):
     return (magnitude - 2 ** (bits - 2)) * 2 + is_negative
 
 
+# The path without a sort takes a batch whose rows all have at most this many positives
+# (the smallest tier that holds them), where the row has at least four times as many
+# labels. Real label sets carry a few per image (NUS-WIDE about 2.4, MS-COCO 2.9, Open
+# Images about 8); past 16 a row's sort costs less than 16 comparisons per label on the
+# CPU backends (BENCHMARKS.md).
+FEW_POSITIVES = (8, 16)
+
+
+def few_positive_tiers(scores):
+    """The tiers of :data:`FEW_POSITIVES` that a row of ``scores`` can take (static)."""
+    width = scores.shape[-1]
+    if width is None:
+        return ()
+    return tuple(tier for tier in FEW_POSITIVES if width >= 4 * tier)
+
+
+def by_positive_count(pos, tiers, few_path, sorted_path):
+    """``few_path(tier)`` for the smallest tier holding every row's positives, else
+    ``sorted_path()``: one ``cond`` per tier on the batch's largest positive count."""
+    if not tiers:
+        return sorted_path()
+    most = ops.max(ops.sum(pos, axis=-1))
+
+    def choose(i):
+        if i == len(tiers):
+            return sorted_path
+        return lambda: ops.cond(
+            most <= tiers[i], lambda: few_path(tiers[i]), choose(i + 1)
+        )
+
+    return choose(0)()
+
+
 def weighted_violations(scores, pos, neg, margin, rank_weight):
     """``sum_{u in P} w(r_u) sum_{v in N: margin - f_u + f_v > 0} (margin - f_u + f_v)``.
 
     ``r_u`` is the number of negatives violating ``u`` and ``w = rank_weight(r)`` a weight
     that depends on the count only (1 for the pairwise hinge, ``L(r)/r`` for exact WARP).
+
+    Where every row of the batch has few positives (see :data:`FEW_POSITIVES`) each
+    positive is compared with every label (``O(few L)`` per row, no sort, see
+    `few_violations`); otherwise the row is sorted (`sorted_violations`). Same values and
+    gradients.
+    """
+    return by_positive_count(
+        pos,
+        few_positive_tiers(scores),
+        lambda few: few_violations(scores, pos, neg, margin, rank_weight, few),
+        lambda: sorted_violations(scores, pos, neg, margin, rank_weight),
+    )
+
+
+def positive_slots(scores, pos, margin, few):
+    """The row's positives in ``few`` slots: ``(is_slot, index, pos_scores, threshold)``.
+
+    ``threshold`` is ``f_u - margin`` (a constant for the gradient), ``+inf`` in a slot
+    with no positive, so that no negative passes it.
+    """
+    slot, index = ops.top_k(pos, k=few, sorted=False)
+    is_slot = slot > 0
+    pos_scores = take_rows(scores, index)
+    threshold = ops.where(
+        is_slot, ops.stop_gradient(pos_scores) - margin, ops.full_like(pos_scores, float("inf"))
+    )
+    return is_slot, index, pos_scores, threshold
+
+
+def violators(scores, neg, threshold):
+    """``(rows, few, L)`` booleans: negative ``v`` violates slot ``u`` (``f_v > f_u -
+    margin``, the sorted path's rule; a NaN compares false: `per_sample` makes such a row
+    NaN)."""
+    constant = ops.stop_gradient(scores)
+    negatives = ops.where(neg > 0, constant, ops.full_like(constant, -float("inf")))
+    return negatives[..., None, :] > threshold[..., :, None]
+
+
+def few_violations(scores, pos, neg, margin, rank_weight, few):
+    """`weighted_violations` for rows with at most ``few`` positives, without a sort.
+
+    The positives' scores (one ``top_k`` of ``few`` on the positive mask) are compared with
+    every negative, one ``(rows, few, L)`` comparison. Each positive's count ``r_u`` is a
+    sum over it; the value is ``sum_u w_u r_u (margin - f_u) + sum_v C_v f_v`` as in the
+    sorted path, and the negatives' coefficients ``C_v = sum_u w_u [v violates u]`` are one
+    batched product. Counts, weights and coefficients are constants for the gradient. A
+    negative at ``-inf`` violates nothing; a positive at ``-inf`` is violated by every
+    finite negative, with an infinite hinge.
+    """
+    scores = center_scores(scores, pos, neg)
+    is_slot, _, pos_scores, threshold = positive_slots(scores, pos, margin, few)
+    violates = ops.cast(violators(scores, neg, threshold), scores.dtype)
+    rank = ops.sum(violates, axis=-1)
+    weight = ops.where(is_slot, rank_weight(rank), ops.zeros_like(rank))
+    coefficient = ops.squeeze(ops.matmul(weight[..., None, :], violates), axis=-2)
+    return ops.sum(masked(margin - pos_scores, weight * rank), axis=-1) + ops.sum(
+        masked(scores, coefficient), axis=-1
+    )
+
+
+def sorted_violations(scores, pos, neg, margin, rank_weight):
+    """`weighted_violations` by one sort per row.
 
     One ``top_k`` per row, on exact integer codes of the keys ``f_u - margin`` (positives)
     and ``f_v`` (negatives), sorts them by decreasing value with a positive first at a tie

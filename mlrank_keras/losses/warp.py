@@ -13,12 +13,16 @@ label ``u``, its violators ``V_u = {v in N : margin - f_u + f_v > 0}``:
   with no violator gives no loss.
 
 Both forms take one sort per row (``O(L log L)`` time, ``O(L)`` memory per row) and no
-Python loop. The exact form sorts the scores (see `weighted_violations`). The sampled form
-draws one uniformly random order of the row's negatives per call (a sort of random keys)
-and lets every positive read its own first violator from it, the first draw whose running
-maximum score passes ``f_u - margin`` (a binary search): each positive's draws follow the
-paper's process exactly (a uniformly random order without replacement); positives of one
-row share that order.
+Python loop, except in a batch whose rows all have few positives (see
+`mlrank_keras.losses.sorting.FEW_POSITIVES`), where each positive is compared with every
+label instead (``O(few L)``, no sort), with the same values and gradients. The exact form
+sorts the scores (see `weighted_violations`). The sampled form draws one uniformly random
+order of the row's negatives per call (random keys, drawn by decreasing key) and lets every
+positive read its own first violator from it: with a sort, the first draw whose running
+maximum score passes ``f_u - margin`` (a binary search); without one, the violator with the
+largest key, after the negatives with larger keys. Each positive's draws follow the paper's
+process exactly (a uniformly random order without replacement); positives of one row share
+that order.
 """
 
 import keras
@@ -36,7 +40,13 @@ from mlrank_keras.losses.kernels import (
     take_rows,
 )
 from mlrank_keras.losses.seeds import step_seed
-from mlrank_keras.losses.sorting import weighted_violations
+from mlrank_keras.losses.sorting import (
+    by_positive_count,
+    few_positive_tiers,
+    positive_slots,
+    violators,
+    weighted_violations,
+)
 from mlrank_keras.validation import margin_argument, seed_argument
 
 RANK_ESTIMATES = ("exact", "sampled")
@@ -51,14 +61,25 @@ def _rank_estimate_argument(rank_estimate):
     return rank_estimate
 
 
-def _sampled_warp(scores, pos, neg, margin, harmonic, seed):
-    num_labels = num_labels_of(scores)
-    # A uniformly random draw order of the row's negatives (they come first): 31-bit
-    # random keys, so that ties between keys (which top_k breaks by index) are rare.
-    draw_keys = keras.random.randint(
+def _draw_keys(scores, seed):
+    """One uniformly random draw order per row: 31-bit random keys, drawn by decreasing key
+    (ties, which ``top_k`` breaks by index, are rare)."""
+    return keras.random.randint(
         ops.shape(scores), 0, 2**31 - 1, dtype="int32", seed=step_seed(seed, scores)
     )
-    _, draw_order = ops.top_k(ops.where(neg > 0, draw_keys, -1), k=num_labels, sorted=True)
+
+
+def _sampled_weight(misses, num_labels, harmonic, dtype):
+    """``L(floor((c - 1) / s))`` after ``s = misses + 1`` draws, a constant."""
+    trials = ops.cast(misses, dtype) + 1.0
+    rank = ops.floor((ops.cast(num_labels, dtype) - 1.0) / trials)
+    return ops.stop_gradient(ops.take(harmonic, ops.cast(rank, "int32")))
+
+
+def _sampled_warp(scores, pos, neg, margin, harmonic, keys):
+    """Sampled WARP by one sort of the draw keys per row (any number of positives)."""
+    num_labels = num_labels_of(scores)
+    _, draw_order = ops.top_k(ops.where(neg > 0, keys, -1), k=num_labels, sorted=True)
     drawn = take_rows(ops.where(neg > 0, scores, -float("inf")), draw_order)
     # Positive u's first violator is the first draw scoring above f_u - margin, that is the
     # first place where the running maximum of the drawn scores exceeds it.
@@ -66,12 +87,28 @@ def _sampled_warp(scores, pos, neg, margin, harmonic, seed):
     misses = searchsorted_rows(record, ops.stop_gradient(scores) - margin, side="right")
     found = pos * ops.cast(misses < num_labels, scores.dtype)
     misses = ops.minimum(misses, num_labels - 1)
-    trials = ops.cast(misses, scores.dtype) + 1.0
-    rank = ops.floor((ops.cast(num_labels, scores.dtype) - 1.0) / trials)
-    weight = ops.stop_gradient(ops.take(harmonic, ops.cast(rank, "int32")))
+    weight = _sampled_weight(misses, num_labels, harmonic, scores.dtype)
     violator_score = take_rows(drawn, misses)
     violator_score = ops.where(found > 0, violator_score, 0.0)
     return ops.sum(masked(margin - scores + violator_score, found * weight), axis=-1)
+
+
+def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
+    """Sampled WARP for rows with at most ``few`` positives, without a sort: the same draw
+    order (decreasing key). A positive's first violator is its violator with the largest
+    key, and the draws before it are the negatives with larger keys."""
+    is_slot, _, pos_scores, threshold = positive_slots(scores, pos, margin, few)
+    violates = violators(scores, neg, threshold)
+    first = ops.argmax(ops.where(violates, keys[..., None, :], -1), axis=-1)
+    found = ops.cast(ops.logical_and(is_slot, ops.any(violates, axis=-1)), scores.dtype)
+    first_key = take_rows(keys, first)
+    negative_keys = ops.where(neg > 0, keys, -1)
+    misses = ops.sum(
+        ops.cast(negative_keys[..., None, :] > first_key[..., :, None], "int32"), axis=-1
+    )
+    weight = _sampled_weight(misses, num_labels_of(scores), harmonic, scores.dtype)
+    violator_score = ops.where(found > 0, take_rows(scores, first), 0.0)
+    return ops.sum(masked(margin - pos_scores + violator_score, found * weight), axis=-1)
 
 
 @register
@@ -113,7 +150,15 @@ def warp_loss(y_true, y_pred, margin=1.0, rank_estimate="exact", seed=None):
             )
 
         return weighted_violations(scores, pos, neg, margin, rank_weight)
-    return _sampled_warp(scores, pos, neg, margin, harmonic, seed)
+    # The keys are drawn outside `cond`: a SeedGenerator advanced inside a traced branch
+    # would keep a tracer in its state on JAX.
+    keys = _draw_keys(scores, seed)
+    return by_positive_count(
+        pos,
+        few_positive_tiers(scores),
+        lambda few: _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few),
+        lambda: _sampled_warp(scores, pos, neg, margin, harmonic, keys),
+    )
 
 
 @register

@@ -1,0 +1,213 @@
+"""The pairwise hinge, exact WARP and sampled WARP without a sort (rows with few
+positives): the same values and gradients as the plain-loop references and as the sorted
+path."""
+
+import inspect
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from mlrank_keras.losses import pairwise_hinge_loss, sorting, warp, warp_loss
+from tests.helpers import to_numpy, value_and_gradient
+from tests.losses import references, test_base
+
+
+def value_and_grad(loss, y, f):
+    """Per-row values and the gradient of their sum."""
+    _, grad = value_and_gradient(lambda x: ops.sum(loss(y, x)), f)
+    return to_numpy(loss(y, f)), grad
+
+
+def sampled_warp(y, f):
+    return warp_loss(y, f, rank_estimate="sampled", seed=11)
+
+
+LOSSES = {
+    "pairwise": (pairwise_hinge_loss, references.pairwise),
+    "warp": (lambda y, f: warp_loss(y, f, rank_estimate="exact"), references.warp_exact),
+    "warp_sampled": (sampled_warp, None),  # the sorted path with the same draws
+}
+
+
+def labels_with_few_positives(rows, width, most, seed):
+    rng = np.random.default_rng(seed)
+    y = np.zeros((rows, width), "float32")
+    for row in range(rows):
+        count = rng.integers(0, most + 1)
+        y[row, rng.choice(width, count, replace=False)] = 1.0
+    y[rng.random(y.shape) < 0.1] = -1.0  # unknown labels
+    y[0, :] = 0.0  # a row with no positive
+    y[1, :] = np.where(y[1] == 0.0, 1.0, y[1])  # a row with no negative (tiers: most <= 16)
+    y[1, 16:] = -1.0
+    return y
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_few_positives_match_the_references_and_the_sorted_path(name, monkeypatch):
+    loss, reference = LOSSES[name]
+    y = labels_with_few_positives(6, 160, most=8, seed=1)
+    rng = np.random.default_rng(2)
+    f = rng.normal(size=y.shape).astype("float32")
+    f[:, :40] = np.round(f[:, :40])  # ties, some at exactly the margin
+    y[2, 5], f[2, 5] = 0.0, -np.inf  # a known negative at -inf violates nothing
+    found = {}
+    for tiers in ((), (16,), (4, 8, 16)):  # (): always the sort
+        monkeypatch.setattr(sorting, "FEW_POSITIVES", tiers)
+        found[tiers] = value_and_grad(loss, y, f)
+    for tiers, (value, grad) in found.items():
+        if reference is not None:
+            expected = reference(y, f.astype("float64"))
+            np.testing.assert_allclose(value, expected, rtol=2e-5, atol=1e-4, err_msg=tiers)
+        np.testing.assert_allclose(value, found[()][0], rtol=1e-5, atol=1e-5, err_msg=tiers)
+        np.testing.assert_allclose(grad, found[()][1], rtol=1e-5, atol=1e-5, err_msg=tiers)
+
+
+def test_sampled_warp_without_a_sort_is_the_papers_estimator():
+    """One positive, ``V`` violators among ``N`` negatives: the draws before the first
+    violator follow the negative hypergeometric law, so the mean of ``L(floor((c-1)/s))``
+    over many seeds is its expectation, computed here from the law."""
+    width, violators = 64, 5
+    y = np.zeros((1, width), "float32")
+    y[0, 0] = 1.0
+    f = np.full((1, width), -5.0, "float32")
+    f[0, 0] = 0.0
+    f[0, 1 : 1 + violators] = 0.5  # hinge 1.5 each; the other negatives violate nothing
+    negatives = width - 1
+    harmonic = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, width + 1))])
+    expected, survive = 0.0, 1.0
+    for draws in range(1, negatives - violators + 2):  # P(first violator at draw s)
+        left = negatives - (draws - 1)
+        p_hit = survive * violators / left
+        expected += p_hit * harmonic[(width - 1) // draws] * 1.5
+        survive *= (left - violators) / left
+    values = [
+        float(to_numpy(warp_loss(y, f, rank_estimate="sampled", seed=seed))[0])
+        for seed in range(400)
+    ]
+    assert sorting.few_positive_tiers(ops.convert_to_tensor(f)) == (8, 16)
+    standard_error = np.std(values) / np.sqrt(len(values))
+    assert abs(np.mean(values) - expected) < 4 * standard_error
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_few_positives_keep_the_nan_rule(name, monkeypatch):
+    """NaN or +inf on a known label: the row's loss is NaN; on an unknown label: ignored."""
+    loss, reference = LOSSES[name]
+    y = labels_with_few_positives(4, 64, most=4, seed=3)
+    y[1, :3] = [1.0, 0.0, -1.0]
+    y[2, :3] = [1.0, 0.0, -1.0]
+    f = np.random.default_rng(4).normal(size=y.shape).astype("float32")
+    f[1, 1], f[2, 0], f[3, 2] = np.nan, np.inf, np.nan
+    y[3, 2] = -1.0
+    finite = [0, 3]
+    monkeypatch.setattr(sorting, "FEW_POSITIVES", ())
+    sorted_value = keras.ops.convert_to_numpy(loss(y, np.nan_to_num(f)))
+    monkeypatch.setattr(sorting, "FEW_POSITIVES", (8,))
+    value = keras.ops.convert_to_numpy(loss(y, f))
+    assert np.isnan(value[1]) and np.isnan(value[2])
+    np.testing.assert_allclose(value[finite], sorted_value[finite], rtol=1e-5, atol=1e-5)
+    if reference is not None:
+        np.testing.assert_allclose(
+            value[finite], reference(y[finite], np.nan_to_num(f[finite]).astype("float64")),
+            rtol=2e-5, atol=1e-4,
+        )
+
+
+def spy_on_paths(monkeypatch, module, paths):
+    calls = []
+    for path in paths:
+        original = getattr(module, path)
+
+        def spy(*args, _original=original, _path=path):
+            calls.append((_path, args[-1] if "few" in _path else None))
+            return _original(*args)
+
+        monkeypatch.setattr(module, path, spy)
+    return calls
+
+
+@pytest.mark.parametrize("rank_estimate", ["exact", "sampled"])
+def test_the_choice_follows_the_batch(rank_estimate, monkeypatch):
+    """The smallest tier holding every row's positives; past the last tier, the sort."""
+    if rank_estimate == "exact":
+        calls = spy_on_paths(monkeypatch, sorting, ("few_violations", "sorted_violations"))
+        few, sort = "few_violations", "sorted_violations"
+    else:
+        calls = spy_on_paths(monkeypatch, warp, ("_few_sampled_warp", "_sampled_warp"))
+        few, sort = "_few_sampled_warp", "_sampled_warp"
+    monkeypatch.setattr(sorting, "FEW_POSITIVES", (2, 4))
+    f = ops.convert_to_tensor(np.random.default_rng(0).normal(size=(2, 64)).astype("float32"))
+    for most in (1, 3, 5):
+        y = np.zeros((2, 64), "float32")
+        y[1, :most] = 1.0
+        assert np.all(np.isfinite(to_numpy(warp_loss(y, f, rank_estimate=rank_estimate))))
+    if keras.backend.backend() == "jax":  # lax.cond traces every branch
+        assert set(calls) == {(few, 2), (few, 4), (sort, None)}
+    else:  # eager: only the branch taken runs
+        assert calls == [(few, 2), (few, 4), (sort, None)]
+    # a row of fewer than four labels per slot never takes the tier
+    assert sorting.few_positive_tiers(ops.zeros((1, 12))) == (2,)
+
+
+# The edge cases of the base suite, run again with every sorted call taken by the path
+# without a sort (few = the label count, exact for any row).
+SORT_LOSSES = [
+    "pairwise", "pairwise_m0.3", "warp_exact", "warp_exact_m2", "warp_sampled", "triplet",
+]
+EDGE_TESTS = [
+    "test_values_match_reference",
+    "test_values_on_more_label_axes",
+    "test_gradient_matches_finite_differences",
+    "test_rows_without_positive_or_negative_give_zero_and_zero_gradient",
+    "test_unknown_labels_take_no_part",
+    "test_scores_of_1e4_give_finite_values_and_gradients",
+    "test_half_precision_inputs",
+    "test_a_batch_of_no_rows_gives_an_empty_result",
+    "test_float64_scores",
+    "test_rank_1_and_rank_3_inputs_are_rows",
+    "test_a_known_negative_at_minus_inf_takes_its_limit",
+    "test_nan_or_plus_inf_on_a_known_label_makes_that_row_nan",
+    "test_scores_spread_beyond_float32_are_exact_in_float64",
+]
+
+
+@pytest.fixture
+def no_sort(monkeypatch):
+    sorted_path, sampled_path = sorting.sorted_violations, warp._sampled_warp
+
+    def every_label(scores, pos, neg, margin, rank_weight):
+        width = scores.shape[-1]
+        if width is None:
+            return sorted_path(scores, pos, neg, margin, rank_weight)
+        return sorting.few_violations(scores, pos, neg, margin, rank_weight, width)
+
+    def every_label_sampled(scores, pos, neg, margin, harmonic, keys):
+        width = scores.shape[-1]
+        if width is None:
+            return sampled_path(scores, pos, neg, margin, harmonic, keys)
+        return warp._few_sampled_warp(scores, pos, neg, margin, harmonic, keys, width)
+
+    monkeypatch.setattr(sorting, "FEW_POSITIVES", ())  # every call goes to the sorted path
+    monkeypatch.setattr(sorting, "sorted_violations", every_label)
+    monkeypatch.setattr(warp, "_sampled_warp", every_label_sampled)
+
+
+@pytest.mark.parametrize("test", EDGE_TESTS)
+@pytest.mark.parametrize("name", SORT_LOSSES)
+def test_the_edge_cases_hold_without_the_sort(name, test, no_sort):
+    fn = getattr(test_base, test)
+    for mark in getattr(fn, "pytestmark", []):  # the base test's own cases and skips
+        if mark.name == "parametrize" and mark.args[0] == "name" and name not in mark.args[1]:
+            pytest.skip(f"{test} does not run {name}")
+        if mark.name == "skipif" and mark.args[0]:
+            pytest.skip(mark.kwargs.get("reason", "skipped in the base suite"))
+    if "integer_scores" in inspect.signature(fn).parameters:
+        for integer_scores in (False, True):
+            fn(name, integer_scores)
+    elif "dtype" in inspect.signature(fn).parameters:
+        for dtype in ("float16", "bfloat16"):
+            fn(name, dtype)
+    else:
+        fn(name)
