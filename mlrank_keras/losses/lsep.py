@@ -10,7 +10,7 @@ from mlrank_keras.losses.kernels import (
     masked_logsumexp,
     num_labels_of,
     rankable,
-    searchsorted_rows,
+    searchsorted_counts,
     take_rows,
 )
 from mlrank_keras.losses.seeds import step_seed
@@ -31,7 +31,7 @@ def _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed):
         cumulative = ops.cumsum(members, axis=-1)
         count = cumulative[..., -1:]
         k = ops.minimum(ops.floor(draw * count), ops.maximum(count - 1.0, 0.0))
-        label = searchsorted_rows(cumulative, k + 1.0, side="left")
+        label = searchsorted_counts(cumulative, k + 1.0)
         label = ops.minimum(label, num_labels_of(scores) - 1)
         return take_rows(scores, label)
 

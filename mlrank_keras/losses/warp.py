@@ -103,6 +103,7 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
     found = ops.cast(ops.logical_and(is_slot, ops.any(violates, axis=-1)), scores.dtype)
     first_key = take_rows(keys, first)
     negative_keys = ops.where(neg > 0, keys, -1)
+    # (not ops.count_nonzero: Keras 3.15 transposes its result on PyTorch)
     misses = ops.sum(
         ops.cast(negative_keys[..., None, :] > first_key[..., :, None], "int32"), axis=-1
     )

@@ -67,3 +67,21 @@ def test_sampled_same_seed_same_value():
     again = to_numpy(LSEPLoss(num_pairs=10, seed=3, reduction=None)(y, f))
     np.testing.assert_array_equal(first, again)
     assert keras.backend.standardize_dtype(first.dtype) == "float32"
+
+
+def test_searchsorted_counts_matches_numpy_row_by_row():
+    """The flat search of the pair sampler: cumulative counts of 0/1 masks (empty and full
+    rows among them), queries below 0, inside and above the counts."""
+    from mlrank_keras.losses.kernels import searchsorted_counts
+
+    rng = np.random.default_rng(0)
+    masks = (rng.random((2, 3, 37)) < 0.3).astype("float32")
+    masks[0, 1], masks[1, 2] = 0.0, 1.0
+    counts = np.cumsum(masks, axis=-1)
+    queries = rng.integers(-3, 45, size=(2, 3, 11)).astype("float32")
+    found = keras.ops.convert_to_numpy(searchsorted_counts(counts, queries))
+    expected = np.stack([
+        np.stack([np.searchsorted(counts[i, j], queries[i, j], side="left") for j in range(3)])
+        for i in range(2)
+    ])
+    np.testing.assert_array_equal(found, expected)
