@@ -23,8 +23,10 @@ keras-rs==0.4.0``; skipped when it is not installed).
 
 import argparse
 import gc
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -125,8 +127,20 @@ def time_ratios(num_labels, positives, repeats):
             "bce_ms": 1e3 * statistics.median(base_times),
         }
         del base, model
+        keras.backend.clear_session()  # else TensorFlow keeps every model's variables
         gc.collect()
     return rows
+
+
+def run_child(num_labels, positives, cases):
+    """``time_ratios`` in a fresh process (the models' memory goes with it)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(num_labels), positives, *cases],
+        capture_output=True, text=True, env=os.environ.copy(),
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"L={num_labels}, {positives}, {cases}: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -135,14 +149,29 @@ def main():
     parser.add_argument("--positives", nargs="*", default=["3", "8", "2%"])
     parser.add_argument("--repeats", type=int, default=None,
                         help="steps per loss (default: 15, 5 at 100,000 labels)")
+    parser.add_argument("--child", nargs="+", metavar=("LABELS", "POSITIVES"))
     args = parser.parse_args()
+    if args.child:
+        num_labels, positives, *cases = args.child
+        num_labels = int(num_labels)
+        for name in list(CASES):
+            if cases and name != BASELINE and name not in cases:
+                del CASES[name]
+        repeats = args.repeats or (5 if num_labels >= 100000 else 15)
+        print(json.dumps(time_ratios(num_labels, positives, repeats)))
+        return
     print(f"## backend: {keras.backend.backend()}, batch {BATCH}, {FEATURES} features\n")
     columns = [(n, p) for n in args.sizes for p in args.positives]
     results = {}
     for n, p in columns:
-        repeats = args.repeats or (5 if n >= 100000 else 15)
-        results[n, p] = time_ratios(n, p, repeats)
-        print(f"  done: L={n}, positives {p}", file=sys.stderr, flush=True)
+        # One process per column; at 100,000 labels one per loss (2.5 GB a model).
+        groups = [[name] for name in CASES if name != BASELINE] if n >= 100000 else [[]]
+        results[n, p] = {}
+        for cases in groups:
+            results[n, p].update(run_child(n, p, cases))
+        print(f"  L={n}, positives {p}: " + ", ".join(
+            f"{name} {row['ratio']:.2f}x" for name, row in results[n, p].items()),
+            file=sys.stderr, flush=True)
     print("One train_on_batch step as a ratio to the BCE step (median):\n")
     print("| loss | " + " | ".join(f"L={n:,}, {p}" for n, p in columns) + " |")
     print("|---|" + "---|" * len(columns))
