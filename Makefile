@@ -11,7 +11,7 @@ DEMO_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: install demo test test-% lint bench-losses bench-knn bench-pipeline bench-quality bench-grid notebooks clean
+.PHONY: install demo test test-% lint bench-losses bench-fit bench-input bench-knn bench-pipeline bench-quality bench-grid notebooks clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,14 @@ lint: install
 
 bench-losses: install
 	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/losses.py; done
+
+# A whole train_on_batch step with each loss against BCE (2,048 fixed features).
+bench-fit: install
+	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/fit_step.py; done
+
+# fit on JPEG files through the pipeline against tensors in memory.
+bench-input: install
+	KERAS_BACKEND=$${KERAS_BACKEND:-tensorflow} TF_ENABLE_ONEDNN_OPTS=1 $(PY) benchmarks/input_fit.py
 
 bench-knn: install
 	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/knn.py; done

@@ -39,6 +39,7 @@ from mlrank_keras import build_ranker, cpu_convnet  # noqa: E402
 from mlrank_keras.data import GLYPHTAGS_LABELS, image_dataset, load_glyphtags  # noqa: E402
 from mlrank_keras.data.normalization import NORMALIZATIONS  # noqa: E402
 from mlrank_keras.data.tagged_folder import write_tagged_folder  # noqa: E402
+from mlrank_keras.losses import WARPLoss  # noqa: E402
 
 BATCH = 64
 CROP = 28
@@ -82,7 +83,7 @@ def epoch_time(model, dataset):
 
 def fit_ratio(paths, labels, image_size, rounds):
     model = build_ranker(
-        labels.shape[1], "warp", backbone=cpu_convnet(CROP, 0.5),
+        labels.shape[1], WARPLoss(), backbone=cpu_convnet(CROP, 0.5),
         optimizer=keras.optimizers.Adam(1e-3),
     )
     files = files_dataset(paths, labels, image_size)
