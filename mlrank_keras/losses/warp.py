@@ -98,15 +98,13 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
     order (decreasing key). A positive's first violator is its violator with the largest
     key, and the draws before it are the negatives with larger keys."""
     is_slot, _, pos_scores, threshold = positive_slots(scores, pos, margin, few)
-    violates = violators(scores, neg, threshold)
-    first = ops.argmax(ops.where(violates, keys[..., None, :], -1), axis=-1)
-    found = ops.cast(ops.logical_and(is_slot, ops.any(violates, axis=-1)), scores.dtype)
-    first_key = take_rows(keys, first)
+    violator_keys = ops.where(violators(scores, neg, threshold), keys[..., None, :], -1)
+    first = ops.argmax(violator_keys, axis=-1)
+    first_key = ops.squeeze(ops.take_along_axis(violator_keys, first[..., None], axis=-1), -1)
+    found = ops.cast(ops.logical_and(is_slot, first_key >= 0), scores.dtype)
     negative_keys = ops.where(neg > 0, keys, -1)
-    # (not ops.count_nonzero: Keras 3.15 transposes its result on PyTorch)
-    misses = ops.sum(
-        ops.cast(negative_keys[..., None, :] > first_key[..., :, None], "int32"), axis=-1
-    )
+    # A sum of booleans: PyTorch counts them without a float copy of (rows, few, L).
+    misses = ops.sum(negative_keys[..., None, :] > first_key[..., :, None], axis=-1)
     weight = _sampled_weight(misses, num_labels_of(scores), harmonic, scores.dtype)
     violator_score = ops.where(found > 0, take_rows(scores, first), 0.0)
     return ops.sum(masked(margin - pos_scores + violator_score, found * weight), axis=-1)
