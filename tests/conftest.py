@@ -60,6 +60,7 @@ BACKEND_FREE_HOST = "torch"
 # The slowest tests (subprocesses, several models) first, so that no process is left
 # running one of them alone at the end while the others are idle.
 SLOW_FIRST = (
+    "tests/training/test_multiprocess.py",
     "tests/training/test_training.py::test_a_killed_training_resumes",
     "tests/models/test_portability.py",
     "tests/models/test_decision.py::test_count_and_threshold_heads_compose",
