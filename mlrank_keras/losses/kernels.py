@@ -153,17 +153,17 @@ def searchsorted_counts(counts, queries):
 
     One flat ``searchsorted`` over all rows, not one per row (a ``vectorized_map``, which
     costs more than the search on TensorFlow and PyTorch): row ``r`` is shifted by ``r (L +
-    2)`` and the queries clipped to ``[0, L + 1]``, which keeps the flat array sorted and
+    1)`` and the queries clipped to ``[0, L + 1]``, which keeps the flat array sorted and
     every query inside its own row (a query above the row's last count lands at the row's
-    end, ``L``, as per row). int32 positions; exact while ``rows * (L + 2) < 2**31``.
+    end, ``L``, as per row). int32 positions; exact while ``rows * (L + 1) < 2**31``.
     """
     width = ops.shape(counts)[-1]
     rows_c = ops.reshape(ops.cast(counts, "int32"), (-1, width))
     rows = ops.shape(rows_c)[0]
     rows_q = ops.clip(ops.reshape(ops.cast(queries, "int32"), (rows, -1)), 0, width + 1)
     offsets = ops.arange(rows, dtype="int32")[:, None]
-    flat = ops.reshape(rows_c + offsets * (width + 2), (-1,))
-    found = ops.searchsorted(flat, ops.reshape(rows_q + offsets * (width + 2), (-1,)),
+    flat = ops.reshape(rows_c + offsets * (width + 1), (-1,))
+    found = ops.searchsorted(flat, ops.reshape(rows_q + offsets * (width + 1), (-1,)),
                              side="left")
     positions = ops.reshape(ops.cast(found, "int32"), ops.shape(rows_q)) - offsets * width
     return ops.reshape(positions, ops.shape(queries))

@@ -54,9 +54,11 @@ def few_positive_tiers(scores):
     return tuple(tier for tier in FEW_POSITIVES if width >= 4 * tier)
 
 
-def by_positive_count(pos, tiers, few_path, sorted_path):
-    """``few_path(tier)`` for the smallest tier holding every row's positives, else
-    ``sorted_path()``: one ``cond`` per tier on the batch's largest positive count."""
+def by_positive_count(scores, pos, few_path, sorted_path):
+    """``few_path(tier)`` for the smallest tier of `few_positive_tiers` holding every row's
+    positives, else ``sorted_path()``: one ``cond`` per tier on the batch's largest positive
+    count."""
+    tiers = few_positive_tiers(scores)
     if not tiers:
         return sorted_path()
     most = ops.max(ops.sum(pos, axis=-1))
@@ -83,15 +85,15 @@ def weighted_violations(scores, pos, neg, margin, rank_weight):
     gradients.
     """
     return by_positive_count(
+        scores,
         pos,
-        few_positive_tiers(scores),
         lambda few: few_violations(scores, pos, neg, margin, rank_weight, few),
         lambda: sorted_violations(scores, pos, neg, margin, rank_weight),
     )
 
 
 def positive_slots(scores, pos, margin, few):
-    """The row's positives in ``few`` slots: ``(is_slot, index, pos_scores, threshold)``.
+    """The row's positives in ``few`` slots: ``(is_slot, pos_scores, threshold)``.
 
     ``threshold`` is ``f_u - margin`` (a constant for the gradient), ``+inf`` in a slot
     with no positive, so that no negative passes it.
@@ -102,7 +104,7 @@ def positive_slots(scores, pos, margin, few):
     threshold = ops.where(
         is_slot, ops.stop_gradient(pos_scores) - margin, ops.full_like(pos_scores, float("inf"))
     )
-    return is_slot, index, pos_scores, threshold
+    return is_slot, pos_scores, threshold
 
 
 def violators(scores, neg, threshold):
@@ -126,7 +128,7 @@ def few_violations(scores, pos, neg, margin, rank_weight, few):
     finite negative, with an infinite hinge.
     """
     scores = center_scores(scores, pos, neg)
-    is_slot, _, pos_scores, threshold = positive_slots(scores, pos, margin, few)
+    is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, few)
     violates = ops.cast(violators(scores, neg, threshold), scores.dtype)
     rank = ops.sum(violates, axis=-1)
     weight = ops.where(is_slot, rank_weight(rank), ops.zeros_like(rank))

@@ -42,7 +42,6 @@ from mlrank_keras.losses.kernels import (
 from mlrank_keras.losses.seeds import step_seed
 from mlrank_keras.losses.sorting import (
     by_positive_count,
-    few_positive_tiers,
     positive_slots,
     violators,
     weighted_violations,
@@ -97,10 +96,10 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
     """Sampled WARP for rows with at most ``few`` positives, without a sort: the same draw
     order (decreasing key). A positive's first violator is its violator with the largest
     key, and the draws before it are the negatives with larger keys."""
-    is_slot, _, pos_scores, threshold = positive_slots(scores, pos, margin, few)
+    is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, few)
     violator_keys = ops.where(violators(scores, neg, threshold), keys[..., None, :], -1)
     first = ops.argmax(violator_keys, axis=-1)
-    first_key = ops.squeeze(ops.take_along_axis(violator_keys, first[..., None], axis=-1), -1)
+    first_key = ops.squeeze(take_rows(violator_keys, first[..., None]), axis=-1)
     found = ops.cast(ops.logical_and(is_slot, first_key >= 0), scores.dtype)
     negative_keys = ops.where(neg > 0, keys, -1)
     # A sum of booleans: PyTorch counts them without a float copy of (rows, few, L).
@@ -153,8 +152,8 @@ def warp_loss(y_true, y_pred, margin=1.0, rank_estimate="exact", seed=None):
     # would keep a tracer in its state on JAX.
     keys = _draw_keys(scores, seed)
     return by_positive_count(
+        scores,
         pos,
-        few_positive_tiers(scores),
         lambda few: _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few),
         lambda: _sampled_warp(scores, pos, neg, margin, harmonic, keys),
     )

@@ -5,6 +5,7 @@ import numpy as np
 from scipy import stats
 
 from mlrank_keras.losses import LSEPLoss, lsep_loss
+from mlrank_keras.losses.kernels import searchsorted_counts
 from tests.helpers import to_numpy
 from tests.losses import references as ref
 
@@ -72,8 +73,6 @@ def test_sampled_same_seed_same_value():
 def test_searchsorted_counts_matches_numpy_row_by_row():
     """The flat search of the pair sampler: cumulative counts of 0/1 masks (empty and full
     rows among them), queries below 0, inside and above the counts."""
-    from mlrank_keras.losses.kernels import searchsorted_counts
-
     rng = np.random.default_rng(0)
     masks = (rng.random((2, 3, 37)) < 0.3).astype("float32")
     masks[0, 1], masks[1, 2] = 0.0, 1.0
