@@ -12,10 +12,12 @@ batch 64, one epoch per ``fit`` call:
 - files: ``image_dataset(paths, labels, training=True)`` (read, decode, a random crop of
   the ``image_size`` resize, ImageNet normalisation, shuffle, batch, prefetch: what
   ``mlrank-keras train`` feeds ``fit``);
+- files, cache=True: the same with ``cache=True`` (decoded and resized once, in memory;
+  crops, flips and normalisation once per batch), its first pass in the warm-up;
 - memory: the same images, decoded, cropped and normalised once, from tensors in memory
   (``tf.data.Dataset.from_tensor_slices(...).batch(64).prefetch``).
 
-The two epochs alternate, ``--rounds`` times each after a warm-up epoch of each; the ratio
+The epochs alternate, ``--rounds`` times each after a warm-up epoch of each; the ratio
 is of the median epoch times (the same number of steps). Then, without the model, the
 process CPU time per image of one pass of the pipeline against passes that stop after each
 of its necessary stages (read; + decode; + resize and crop; + normalise), all with the same
@@ -57,10 +59,10 @@ def write_files(folder, count, image_size):
     return paths, labels
 
 
-def files_dataset(paths, labels, image_size):
+def files_dataset(paths, labels, image_size, cache=False):
     return image_dataset(
         paths, labels, training=True, batch_size=BATCH, image_size=image_size,
-        crop_size=CROP, flip=False, seed=0,
+        crop_size=CROP, flip=False, seed=0, cache=cache,
     )
 
 
@@ -86,14 +88,17 @@ def fit_ratio(paths, labels, image_size, rounds):
         labels.shape[1], WARPLoss(), backbone=cpu_convnet(CROP, 0.5),
         optimizer=keras.optimizers.Adam(1e-3),
     )
-    files = files_dataset(paths, labels, image_size)
-    memory = memory_dataset(paths, labels, image_size)
-    epoch_time(model, files)  # warm-up: traces the step, fills tf.data's autotuner
-    epoch_time(model, memory)
-    times = {"files": [], "memory": []}
+    feeds = {
+        "memory": memory_dataset(paths, labels, image_size),
+        "files": files_dataset(paths, labels, image_size),
+        "files, cache=True": files_dataset(paths, labels, image_size, cache=True),
+    }
+    for dataset in feeds.values():  # warm-up: traces the step, fills the cache and autotuner
+        epoch_time(model, dataset)
+    times = {name: [] for name in feeds}
     for _ in range(rounds):
-        times["files"].append(epoch_time(model, files))
-        times["memory"].append(epoch_time(model, memory))
+        for name, dataset in feeds.items():
+            times[name].append(epoch_time(model, dataset))
     steps = -(-len(paths) // BATCH)
     return {name: statistics.median(values) / steps for name, values in times.items()}, times
 
@@ -150,10 +155,13 @@ def main():
               f"{args.image_size} x {args.image_size}, batch {BATCH}, {args.rounds} rounds\n")
         print("| fed from | ms per step (median epoch) | epochs (s) |")
         print("|---|---|---|")
-        for name in ("memory", "files"):
+        for name in times:
             epochs = " / ".join(f"{t:.2f}" for t in times[name])
             print(f"| {name} | {1e3 * step[name]:.2f} | {epochs} |")
-        print(f"\nfiles / memory: {step['files'] / step['memory']:.3f}x\n")
+        for name in times:
+            if name != "memory":
+                print(f"\n{name} / memory: {step[name] / step['memory']:.3f}x")
+        print()
         print("| pass (no model) | CPU us per image |")
         print("|---|---|")
         stages = stage_datasets(paths, args.image_size)
@@ -162,7 +170,10 @@ def main():
             print(f"| {name} | {cost:.1f} |")
         pipeline = cpu_per_image(files_dataset(paths, labels, args.image_size), len(paths),
                                  args.rounds)
+        cached = files_dataset(paths, labels, args.image_size, cache=True)
+        cached_cost = cpu_per_image(cached, len(paths), args.rounds)  # after its first pass
         print(f"| the pipeline (`image_dataset`, training) | {pipeline:.1f} |")
+        print(f"| the pipeline, `cache=True`, after the first pass | {cached_cost:.1f} |")
         print(f"\npipeline / its necessary stages: {pipeline / costs['+ normalise']:.2f}x")
 
 

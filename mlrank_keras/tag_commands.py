@@ -61,6 +61,8 @@ def train_parser():
     parser.add_argument("--learning-rate", type=_positive(float), help="default: the tuned one")
     parser.add_argument("--width", type=_positive(float), default=0.5, help="cpu network width")
     parser.add_argument("--no-flip", action="store_true", help="no random mirroring (text)")
+    parser.add_argument("--cache", action="store_true",
+                        help="keep the decoded images in memory after the first epoch")
     parser.add_argument("--min-count", type=_positive(int), default=1,
                         help="tags seen fewer times are left out")
     parser.add_argument("--k", type=_positive(int), default=3)
@@ -157,7 +159,8 @@ def run_train(argv):
                        epochs=args.epochs, frozen_epochs=args.frozen_epochs,
                        image_size=args.image_size, validation_split=args.validation_split,
                        batch_size=args.batch_size, learning_rate=args.learning_rate,
-                       seed=args.seed, width=args.width, flip=not args.no_flip, k=args.k,
+                       seed=args.seed, width=args.width, flip=not args.no_flip, cache=args.cache,
+                       k=args.k,
                        verbose=args.verbose, overwrite=args.overwrite, format=args.format,
                        label_delim=args.label_delim, min_count=args.min_count,
                        coordinator=args.coordinator, num_processes=args.num_processes,

@@ -133,6 +133,7 @@ def train_tagger(
     seed=0,
     width=0.5,
     flip=True,
+    cache=False,
     k=3,
     verbose=1,
     overwrite=False,
@@ -161,6 +162,8 @@ def train_tagger(
         validation_split: the seeded share of images held out (unless the tag file has a
             validation column): the best epoch, the threshold and the report come from it.
         flip: mirror training images left-right at random (off for text, digits, glyphs).
+        cache: keep the images decoded and resized in memory after the first epoch
+            (``image_dataset(cache=True)``: faster epochs, ``images * side**2 * 3`` bytes).
         k: the top-k decision of the report and the best-epoch choice.
         overwrite: an ``out`` that holds a finished run is an error unless this is True
             (then the run starts afresh); an unfinished one is resumed.
@@ -191,12 +194,13 @@ def train_tagger(
     with job:
         return _train(labels_file, out, images_dir, key, backbone, weights, epochs,
                       frozen_epochs, image_size, validation_split, batch_size, learning_rate,
-                      seed, width, flip, k, verbose, overwrite, processes, read_kwargs)
+                      seed, width, flip, cache, k, verbose, overwrite, processes,
+                      read_kwargs)
 
 
 def _train(labels_file, out, images_dir, key, backbone, weights, epochs, frozen_epochs,
-           image_size, validation_split, batch_size, learning_rate, seed, width, flip, k,
-           verbose, overwrite, processes, read_kwargs):
+           image_size, validation_split, batch_size, learning_rate, seed, width, flip, cache,
+           k, verbose, overwrite, processes, read_kwargs):
     from mlrank_keras.data import read_tags, save_label_names, tagged_dataset
 
     network, side, pretrained = tagger_backbone(backbone, image_size, weights, width)
@@ -209,7 +213,7 @@ def _train(labels_file, out, images_dir, key, backbone, weights, epochs, frozen_
     if distribute.is_chief():
         _prepare_out(out, overwrite)
     distribute.barrier("mlrank_keras: out prepared")
-    data = dict(batch_size=batch_size, **pipeline_sizes(side))
+    data = dict(batch_size=batch_size, cache=cache, **pipeline_sizes(side))
     validation_data = tagged_dataset(validation, **data)
     fit_kwargs = {}
     if processes > 1:  # this process's part of the images, at its part of the batch

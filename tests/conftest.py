@@ -39,6 +39,7 @@ def _reset_keras_state():
 # runs; the tests in them that hand data to a Keras model run on every backend.
 BACKEND_FREE = {
     "tests/data/test_pipeline.py",
+    "tests/data/test_cache.py",
     "tests/data/test_tfds.py",
     "tests/data/test_shards.py",
     "tests/data/test_glyphtags.py",

@@ -40,7 +40,7 @@ def _train(folder, out, *extra):
 @pytest.fixture(scope="module")
 def trained(folder, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
-    _train(folder, out)
+    _train(folder, out, "--cache")  # the killed-and-resumed run below reads the files
     return out
 
 
