@@ -160,3 +160,15 @@ def write_predictions(rows, output=None):
     finally:
         if output is not None:
             stream.close()
+
+
+def write_reports(out, reports, best_epoch, threshold):
+    """``report.txt`` (the papers' table) and ``report.json`` (the table, the best epoch and
+    the threshold) in ``out``."""
+    with open(os.path.join(out, "report.txt"), "w") as f:
+        f.write(format_tagger_reports(reports) + "\n")
+    clean = {name: {key: float(value) for key, value in report.items()}
+             for name, report in reports.items()}
+    with open(os.path.join(out, "report.json"), "w") as f:
+        json.dump({"reports": clean, "best_epoch": int(best_epoch),
+                   "threshold": float(threshold)}, f, indent=1)

@@ -243,7 +243,7 @@ def _train(labels_file, out, images_dir, key, backbone, weights, epochs, frozen_
     )
     if keep.best_epoch is None:
         raise ValueError(f"No epoch had a finite validation C-F1 in {epochs} epoch(s).")
-    from mlrank_keras.tag_predict import validation_reports
+    from mlrank_keras.tag_predict import validation_reports, write_reports
 
     distribute.barrier("mlrank_keras: best model written")
     with distribute.undistributed():  # each process alone, on its own devices
@@ -289,16 +289,3 @@ def _prepare_out(out, overwrite):
                 os.remove(os.path.join(out, name))
     os.makedirs(out, exist_ok=True)
 
-
-def write_reports(out, reports, best_epoch, threshold):
-    """``report.txt`` (the papers' table) and ``report.json`` (the table, the best epoch and
-    the threshold) in ``out``."""
-    from mlrank_keras.tag_predict import format_tagger_reports
-
-    with open(os.path.join(out, "report.txt"), "w") as f:
-        f.write(format_tagger_reports(reports) + "\n")
-    clean = {name: {key: float(value) for key, value in report.items()}
-             for name, report in reports.items()}
-    with open(os.path.join(out, "report.json"), "w") as f:
-        json.dump({"reports": clean, "best_epoch": int(best_epoch),
-                   "threshold": float(threshold)}, f, indent=1)

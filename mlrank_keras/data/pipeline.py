@@ -22,13 +22,8 @@ import numpy as np
 import tensorflow as tf
 
 from mlrank_keras.data import shards
-from mlrank_keras.data.crops import (
-    EVAL_CROPS,
-    Augment,
-    augment_batch,
-    decode_image,
-    resized_pixels,
-)
+from mlrank_keras.data.batch_crops import augment_batch, resized_pixels
+from mlrank_keras.data.crops import EVAL_CROPS, Augment, decode_image
 from mlrank_keras.data.label_rows import label_encoder, label_matrix
 from mlrank_keras.data.skipped import SkippedImages, recorder
 from mlrank_keras.validation import positive_int
@@ -107,13 +102,10 @@ def image_dataset(
             ``batch_size`` per process; needs ``drop_remainder=True``. The passes then repeat
             without end: train with ``steps_per_epoch=dataset.steps_per_epoch``
             (:mod:`.shards`).
-        cache: keep every image, decoded and resized to ``image_size`` (uint8), in memory
-            after the first pass: later epochs read no file, and the crops, flips and
-            normalisation run once per batch instead of once per image. It holds
-            ``len(paths) * image_size**2 * 3`` bytes (20,000 images at 256: 3.9 GB), so it
-            suits data sets that fit in memory. The crop is then cut from the image resized
-            to ``image_size`` (Gong's definition; rounded to uint8 once) rather than resized
-            from its window of the file's pixels: the same pixels up to that rounding.
+        cache: keep every image decoded and resized to ``image_size`` (uint8) in memory
+            after the first pass (``len(paths) * image_size**2 * 3`` bytes: 20,000 at 256 is
+            3.9 GB): later epochs read no file, and crop (from the resized image, Gong's
+            definition), flip and normalise once per batch instead of once per image.
 
     Returns:
         A ``tf.data.Dataset`` whose ``skipped`` attribute is the ``SkippedImages``: a file
