@@ -17,8 +17,8 @@ import keras
 import numpy as np
 
 from mlrank_keras import losses, metrics
+from mlrank_keras.data.array_pipeline import array_dataset
 from mlrank_keras.data.glyphtags import load_glyphtags
-from mlrank_keras.data.pipeline import array_dataset
 from mlrank_keras.models import build_ranker, cpu_alexnet, cpu_convnet
 
 

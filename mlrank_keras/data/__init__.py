@@ -10,6 +10,7 @@ from mlrank_keras.extras import require
 
 require("tensorflow", "mlrank_keras.data (the tf.data input pipeline)")
 
+from mlrank_keras.data.array_pipeline import array_dataset  # noqa: E402
 from mlrank_keras.data.crops import crop_offsets, decode_image  # noqa: E402
 from mlrank_keras.data.five_crops import predict_five_crops  # noqa: E402
 from mlrank_keras.data.glyphtags import LABELS as GLYPHTAGS_LABELS  # noqa: E402
@@ -17,7 +18,7 @@ from mlrank_keras.data.glyphtags import glyphtags_dataset, load_glyphtags  # noq
 from mlrank_keras.data.label_rows import multi_hot, select_labels  # noqa: E402
 from mlrank_keras.data.loaders import DATASETS, Data, dataset_labels, load_data  # noqa: E402
 from mlrank_keras.data.normalization import NORMALIZATIONS  # noqa: E402
-from mlrank_keras.data.pipeline import array_dataset, image_dataset  # noqa: E402
+from mlrank_keras.data.pipeline import image_dataset  # noqa: E402
 from mlrank_keras.data.skipped import SkippedImages  # noqa: E402
 from mlrank_keras.data.tag_files import (  # noqa: E402
     TaggedImages,

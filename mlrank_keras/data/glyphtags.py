@@ -176,7 +176,7 @@ def glyphtags_dataset(
     same digit); otherwise the centre crop. 32 x 32 images with 28 x 28 crops are what the
     main job trains on (the smallest glyph is then 8 pixels high).
     """
-    from mlrank_keras.data.pipeline import array_dataset
+    from mlrank_keras.data.array_pipeline import array_dataset
 
     images, labels = load_glyphtags(split, num_images, seed, image_size, **kwargs)
     return array_dataset(

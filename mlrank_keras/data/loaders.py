@@ -10,9 +10,9 @@ import dataclasses
 
 import numpy as np
 
+from mlrank_keras.data.array_pipeline import array_dataset
 from mlrank_keras.data.glyphtags import LABELS as GLYPHTAGS_LABELS
 from mlrank_keras.data.glyphtags import load_glyphtags
-from mlrank_keras.data.pipeline import array_dataset
 from mlrank_keras.validation import one_of
 
 DATASETS = ("glyphtags", "voc2007", "coco2014", "nuswide")

@@ -18,7 +18,6 @@ dataset's ``skipped`` attribute (a ``SkippedImages``) holds how many and which, 
 logged once as a warning on the ``mlrank_keras.data`` logger.
 """
 
-import numpy as np
 import tensorflow as tf
 
 from mlrank_keras.data import shards
@@ -226,74 +225,3 @@ def image_dataset(
     if shard is not None:
         dataset.process_shard, dataset.steps_per_epoch = shard, steps
     return dataset
-
-
-def array_dataset(
-    images,
-    labels,
-    num_labels=None,
-    *,
-    training=False,
-    batch_size=32,
-    image_size=None,
-    crop_size=None,
-    eval_crops="center",
-    normalization="imagenet",
-    shuffle=None,
-    seed=None,
-    drop_remainder=False,
-    flip=True,
-):
-    """A batched ``(images, multi-hot labels)`` dataset from in-memory images.
-
-    Args:
-        images: uint8 array ``(examples, height, width, 3)`` (or ``(..., 1)`` / no channel
-            axis for grey images, repeated to RGB).
-        labels, num_labels: as in ``image_dataset``.
-        image_size: resize to this square size first (None: keep the size).
-        crop_size: the side of the five crops (None: no crop; training still flips).
-        The other arguments are those of ``image_dataset``.
-
-    >>> x = np.zeros((10, 8, 8, 3), np.uint8)
-    >>> ds = array_dataset(x, [[1]] * 10, num_labels=3, batch_size=4, crop_size=6)
-    >>> [tuple(t.shape) for t in next(iter(ds))]
-    [(4, 6, 6, 3), (4, 3)]
-    """
-    images = np.asarray(images)
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.dtype != np.uint8:
-        raise ValueError(
-            "`images` must be a uint8 array (examples, height, width, 3 or 1), got "
-            f"{images.dtype} of shape {images.shape}."
-        )
-    if not len(images):
-        raise ValueError("`images` is empty.")
-    label_rows, num_labels, dense = label_matrix(labels, num_labels, len(images))
-    batch_size, image_size, crop_size, shuffle = common_arguments(
-        training, batch_size, image_size, crop_size, eval_crops, shuffle
-    )
-    height, width = images.shape[1:3]
-    if crop_size is not None and image_size is None and crop_size > min(height, width):
-        raise ValueError(
-            f"`crop_size` must be at most the image side {min(height, width)}, got {crop_size}."
-        )
-    grey = images.shape[-1] == 1
-    image_table = tf.constant(images)
-    label_table = tf.constant(label_rows)
-    augment = Augment(training, image_size, crop_size, eval_crops, normalization, False, flip)
-    to_labels = label_encoder(num_labels, dense)
-
-    def load(index, noise):
-        image = image_table[index]
-        if grey:
-            image = tf.repeat(image, 3, axis=-1)
-        return augment(image, tf.stack([noise, index])), to_labels(label_table[index])
-
-    indices = tf.data.Dataset.range(len(images))
-    if shuffle:
-        indices = indices.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    noise = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-    dataset = tf.data.Dataset.zip(indices, noise).map(load, num_parallel_calls=AUTOTUNE)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-    return dataset.prefetch(AUTOTUNE)

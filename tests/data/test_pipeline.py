@@ -75,9 +75,12 @@ def test_crop_offsets_hand_worked():
     assert crop_offsets(256, 220) == ((0, 0), (0, 36), (36, 0), (36, 36), (18, 18))
 
 
-def test_centre_and_five_crops_equal_numpy_slices():
+# Square images at their size take the batched path (one crop op a batch), others the
+# per-image one.
+@pytest.mark.parametrize("shape", [(12, 10), (10, 10)], ids=["per_image", "batched"])
+def test_centre_and_five_crops_equal_numpy_slices(shape):
     rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (5, 12, 10, 3), dtype=np.uint8)
+    images = rng.integers(0, 256, (5, *shape, 3), dtype=np.uint8)
     labels = np.eye(5, dtype=np.float32)
     x, y = batches(array_dataset(images, labels, batch_size=2, crop_size=6))
     np.testing.assert_allclose(x, imagenet([five_reference(im, 6)[4] for im in images]), atol=1e-5)
