@@ -133,8 +133,8 @@ def spy_on_paths(monkeypatch, module, paths):
 def test_the_choice_follows_the_batch(rank_estimate, monkeypatch):
     """The smallest tier holding every row's positives; past the last tier, the sort."""
     if rank_estimate == "exact":
-        calls = spy_on_paths(monkeypatch, sorting, ("few_violations", "sorted_violations"))
-        few, sort = "few_violations", "sorted_violations"
+        calls = spy_on_paths(monkeypatch, sorting, ("few_violations", "sorted_path"))
+        few, sort = "few_violations", "sorted_path"
     else:
         calls = spy_on_paths(monkeypatch, warp, ("_few_sampled_warp", "_sampled_warp"))
         few, sort = "_few_sampled_warp", "_sampled_warp"
@@ -176,7 +176,7 @@ EDGE_TESTS = [
 
 @pytest.fixture
 def no_sort(monkeypatch):
-    sorted_path, sampled_path = sorting.sorted_violations, warp._sampled_warp
+    sorted_path, sampled_path = sorting.sorted_path, warp._sampled_warp
 
     def every_label(scores, pos, neg, margin, rank_weight):
         width = scores.shape[-1]
@@ -191,13 +191,30 @@ def no_sort(monkeypatch):
         return warp._few_sampled_warp(scores, pos, neg, margin, harmonic, keys, width)
 
     monkeypatch.setattr(sorting, "FEW_POSITIVES", ())  # every call goes to the sorted path
-    monkeypatch.setattr(sorting, "sorted_violations", every_label)
+    monkeypatch.setattr(sorting, "sorted_path", every_label)
     monkeypatch.setattr(warp, "_sampled_warp", every_label_sampled)
+
+
+@pytest.fixture
+def searched(monkeypatch):
+    """Every exact sorted call through `searched_violations` (JAX's), on any backend."""
+    monkeypatch.setattr(sorting, "FEW_POSITIVES", ())
+    monkeypatch.setattr(sorting, "sorted_path", sorting.searched_violations)
 
 
 @pytest.mark.parametrize("test", EDGE_TESTS)
 @pytest.mark.parametrize("name", SORT_LOSSES)
 def test_the_edge_cases_hold_without_the_sort(name, test, no_sort):
+    run_edge_test(name, test)
+
+
+@pytest.mark.parametrize("test", EDGE_TESTS)
+@pytest.mark.parametrize("name", [n for n in SORT_LOSSES if n != "warp_sampled"])
+def test_the_edge_cases_hold_with_the_sort_searched_back(name, test, searched):
+    run_edge_test(name, test)
+
+
+def run_edge_test(name, test):
     fn = getattr(test_base, test)
     for mark in getattr(fn, "pytestmark", []):  # the base test's own cases and skips
         if mark.name == "parametrize" and mark.args[0] == "name" and name not in mark.args[1]:
