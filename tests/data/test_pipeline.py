@@ -441,3 +441,12 @@ def test_a_jpeg_cut_short_is_skipped_even_with_an_end_marker(tmp_path, options):
         x, _ = batches(ds)
         assert len(x) == len(good)
     assert sorted(ds.skipped.paths) == sorted(bad)
+
+
+@pytest.mark.parametrize("kwargs", [dict(training=True, crop_size=6), dict(eval_crops="five",
+                                                                           crop_size=6), {}])
+def test_batched_array_path_keeps_static_batches(kwargs):
+    x = np.zeros((10, 8, 8, 3), np.uint8)
+    ds = array_dataset(x, [[1]] * 10, num_labels=3, batch_size=4, drop_remainder=True, **kwargs)
+    assert ds.element_spec[0].shape[0] == 4 and ds.element_spec[1].shape == (4, 3)
+    assert [len(images) for images, _ in ds.as_numpy_iterator()] == [4, 4]
