@@ -68,23 +68,30 @@ def lsep_loss(y_true, y_pred, num_pairs=None, seed=None):
     num_pairs = _num_pairs_argument(num_pairs)
     seed = seed_argument(seed)
     scores, pos, neg = prepare_inputs(y_true, y_pred)
-    lse_neg, _ = masked_logsumexp(scores, neg)
-    lse_pos, _ = masked_logsumexp(-scores, pos)
-    pairs_lse = lse_neg + lse_pos
-    if num_pairs is not None:
+
+    def exact():
+        return masked_logsumexp(scores, neg)[0] + masked_logsumexp(-scores, pos)[0]
+
+    if num_pairs is None:
+        pairs_lse = exact()
+    else:
         num_all = ops.sum(pos, axis=-1) * ops.sum(neg, axis=-1)
         small = num_all <= num_pairs
-        exact = pairs_lse
         # The key is drawn outside `cond`: a SeedGenerator advanced inside a traced branch
         # would keep a tracer in its state on JAX (UnexpectedTracerError on the next call).
         seed = step_seed(seed, scores)
 
-        def mixed():
-            sampled = _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed)
-            return ops.where(small, exact, sampled)
+        def sampled():
+            return _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed)
 
-        # Sample only when some row has more than `num_pairs` pairs.
-        pairs_lse = ops.cond(ops.all(small), lambda: exact, mixed)
+        def mixed():
+            return ops.where(small, exact(), sampled())
+
+        # Only what the batch needs: the exact sums where every row has at most `num_pairs`
+        # pairs, the samples where none has, both for a batch of both.
+        pairs_lse = ops.cond(
+            ops.all(small), exact, lambda: ops.cond(ops.any(small), mixed, sampled)
+        )
     valid = rankable(pos, neg)
     pairs_lse = ops.where(valid, pairs_lse, ops.zeros_like(pairs_lse))
     return ops.where(valid, ops.softplus(pairs_lse), ops.zeros_like(pairs_lse))

@@ -35,6 +35,16 @@ def test_sampling_keeps_small_rows_exact():
                                rtol=1e-6)
 
 
+def test_a_batch_of_small_and_large_rows_mixes_exact_and_sampled():
+    """Row 0 (2 pairs) is summed exactly; row 1 (12 pairs, all differences 0) samples 5:
+    log(1 + 5)."""
+    y = np.array([[1, 0, 0, -1, -1, -1, -1], [1, 1, 1, 0, 0, 0, 0]], dtype="float32")
+    f = np.zeros_like(y)
+    f[0, :3] = [0.3, -0.7, 1.1]
+    got = to_numpy(lsep_loss(y, f, num_pairs=5, seed=2))
+    np.testing.assert_allclose(got, [ref.lsep(y[:1], f[:1])[0], np.log(6.0)], rtol=1e-6)
+
+
 def test_sampled_pairs_are_uniform_over_positive_negative_pairs():
     """With one pair per row the loss is softplus(f_v - f_u) of the drawn pair; the six
     pairs of (2 positives x 3 negatives) have distinct differences, so each is recognised."""
