@@ -159,9 +159,9 @@ def run_train(argv):
                        epochs=args.epochs, frozen_epochs=args.frozen_epochs,
                        image_size=args.image_size, validation_split=args.validation_split,
                        batch_size=args.batch_size, learning_rate=args.learning_rate,
-                       seed=args.seed, width=args.width, flip=not args.no_flip, cache=args.cache,
-                       k=args.k,
-                       verbose=args.verbose, overwrite=args.overwrite, format=args.format,
+                       seed=args.seed, width=args.width, flip=not args.no_flip,
+                       cache=args.cache, k=args.k, verbose=args.verbose,
+                       overwrite=args.overwrite, format=args.format,
                        label_delim=args.label_delim, min_count=args.min_count,
                        coordinator=args.coordinator, num_processes=args.num_processes,
                        process_id=args.process_id)

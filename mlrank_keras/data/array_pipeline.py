@@ -80,8 +80,7 @@ def array_dataset(
         # Square images at their size: crop, flip and normalise once per batch.
         images = tf.gather(image_table, indices)
         images = tf.repeat(images, 3, axis=-1) if grey else images
-        images = augment_batch(images, seed, training=training, crop_size=crop_size,
-                               eval_crops=eval_crops, flip=flip, normalize=augment.normalize)
+        images = augment_batch(images, seed, augment)
         labels = tf.gather(label_table, indices)
         if not dense:
             labels = tf.map_fn(to_labels, labels, fn_output_signature=tf.float32)

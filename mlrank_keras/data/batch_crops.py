@@ -13,8 +13,9 @@ def resized_pixels(image, image_size):
     return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
 
 
-def augment_batch(images, seed, *, training, crop_size, eval_crops, flip, normalize):
-    """Gong's crops, flips and the normalisation of a batch of same-size uint8 images.
+def augment_batch(images, seed, augment):
+    """``augment``'s crops, flips and normalisation (an :class:`Augment`) of a batch of
+    same-size uint8 images, already at its ``image_size``.
 
     ``images`` is ``(batch, side, side, 3)`` uint8; ``seed`` a stateless seed (2 integers)
     drawing every row's crop and flip. Per row the law is :class:`Augment`'s (one of the five
@@ -22,6 +23,8 @@ def augment_batch(images, seed, *, training, crop_size, eval_crops, flip, normal
     batch instead of once per image. The crop is cut by two batched gathers (its rows, then
     its columns, read right to left where mirrored), so it is exact: no resampling.
     """
+    training, crop_size, flip = augment.training, augment.crop_size, augment.flip
+    normalize = augment.normalize
     images.shape.assert_has_rank(4)
     side = images.shape[1]
     if crop_size is None:
@@ -32,7 +35,7 @@ def augment_batch(images, seed, *, training, crop_size, eval_crops, flip, normal
             crops = tf.where(mirror[:, None, None, None], tf.reverse(images, [2]), images)
         return normalize(tf.cast(crops, tf.float32))
     offsets = crop_offsets(side, crop_size)
-    if not training and eval_crops == "five":
+    if not training and augment.eval_crops == "five":
         crops = [images[:, y:y + crop_size, x:x + crop_size] for y, x in offsets]
         return normalize(tf.cast(tf.stack(crops, axis=1), tf.float32))
     batch = tf.shape(images)[0]

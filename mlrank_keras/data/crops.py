@@ -281,4 +281,3 @@ class Augment:
 
     def __call__(self, image, seed):
         return self.finish(*self.pixels(image, seed))
-

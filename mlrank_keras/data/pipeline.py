@@ -154,11 +154,7 @@ def image_dataset(
 
     def finish(batch, seed):
         images, labels = batch
-        images = augment_batch(
-            images, seed, training=training, crop_size=crop_size, eval_crops=eval_crops,
-            flip=flip, normalize=augment.normalize,
-        )
-        return images, labels
+        return augment_batch(images, seed, augment), labels
 
     def check(seen, batch):
         indices, images, labels = batch

@@ -158,25 +158,30 @@ def sorted_violations(scores, pos, neg, margin, rank_weight):
     weights are constants for the gradient, so the backward pass is one gather's.
     """
     scores = center_scores(scores, pos, neg)  # keys <= 0; exact sums at any offset
-    keys = scores - margin * pos
-    codes = sort_codes(ops.stop_gradient(keys), pos, neg)
+    codes = sort_codes(ops.stop_gradient(scores - margin * pos), pos, neg)
     negated, order = ops.top_k(-1 - codes, k=num_labels_of(scores), sorted=True)
-    codes_sorted = -1 - negated
-    unknown = codes_sorted == _CODES[keras.backend.standardize_dtype(keys.dtype)][1]
+    pos_coefficient, neg_coefficient = _sorted_coefficients(-1 - negated, rank_weight, scores)
+    score_sorted = take_rows(scores, order)
+    return ops.sum(
+        masked(margin - score_sorted, pos_coefficient) + masked(score_sorted, neg_coefficient),
+        axis=-1,
+    )
+
+
+def _sorted_coefficients(codes_sorted, rank_weight, scores):
+    """The coefficients of a sorted row's scores: ``w_u r_u`` at each positive (of ``margin -
+    f_u``) and ``C_v`` at each negative (of ``f_v``), 0 elsewhere."""
+    unknown = codes_sorted == _CODES[keras.backend.standardize_dtype(scores.dtype)][1]
     is_neg_bit = ops.bitwise_and(codes_sorted, 1) == 1
     is_pos = ops.cast(ops.logical_and(~is_neg_bit, ~unknown), scores.dtype)
     is_neg = ops.cast(ops.logical_and(is_neg_bit, ~unknown), scores.dtype)
-    score_sorted = take_rows(scores, order)
     rank = ops.cumsum(is_neg, axis=-1)  # at a positive's slot: its violator count
     weight = is_pos * rank_weight(rank)
     # A negative violates exactly the positives after it in the sorted row. Suffix sums,
     # not total - prefix: after the last positive they are exactly 0, so a negative at -inf
     # (sorted last) gets weight 0 and not a rounding residue times -inf.
     weight_after = ops.flip(ops.cumsum(ops.flip(weight, axis=-1), axis=-1), axis=-1) - weight
-    return ops.sum(
-        masked(margin - score_sorted, weight * rank) + masked(score_sorted, is_neg * weight_after),
-        axis=-1,
-    )
+    return weight * rank, is_neg * weight_after
 
 
 def searched_violations(scores, pos, neg, margin, rank_weight):
@@ -193,18 +198,12 @@ def searched_violations(scores, pos, neg, margin, rank_weight):
     scores = center_scores(scores, pos, neg)
     codes = sort_codes(ops.stop_gradient(scores - margin * pos), pos, neg)
     codes_sorted = ops.sort(codes, axis=-1)
-    unknown = codes_sorted == _CODES[keras.backend.standardize_dtype(scores.dtype)][1]
-    is_neg_bit = ops.bitwise_and(codes_sorted, 1) == 1
-    is_pos = ops.cast(ops.logical_and(~is_neg_bit, ~unknown), scores.dtype)
-    is_neg = ops.cast(ops.logical_and(is_neg_bit, ~unknown), scores.dtype)
-    rank = ops.cumsum(is_neg, axis=-1)
-    weight = is_pos * rank_weight(rank)
-    weight_after = ops.flip(ops.cumsum(ops.flip(weight, axis=-1), axis=-1), axis=-1) - weight
+    pos_sorted, neg_sorted = _sorted_coefficients(codes_sorted, rank_weight, scores)
     place = ops.vectorized_map(
         lambda row: ops.searchsorted(row[0], row[1], side="left"), (codes_sorted, codes)
     )
-    pos_coefficient = pos * take_rows(weight * rank, place)
-    neg_coefficient = neg * take_rows(is_neg * weight_after, place)
+    pos_coefficient = pos * take_rows(pos_sorted, place)
+    neg_coefficient = neg * take_rows(neg_sorted, place)
     return ops.sum(
         masked(margin - scores, pos_coefficient) + masked(scores, neg_coefficient), axis=-1
     )
