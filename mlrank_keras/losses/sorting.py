@@ -1,7 +1,8 @@
 """The engine of the pairwise hinge and exact WARP: for rows with few positives, each
 positive against every label (no sort); otherwise one sort per row of exact integer codes
-of the scores, then prefix sums (``top_k``; on JAX a sort of the codes alone and a search
-back). All are exact; the choice is made per batch."""
+of the scores, then prefix sums (``top_k``; on JAX, rows with up to a few thousand
+positives sort the positives alone and count by search, more sort the codes alone and
+search back). All are exact; the choice is made per batch."""
 
 import keras
 from keras import ops
@@ -9,8 +10,10 @@ from keras import ops
 from mlrank_keras.losses.kernels import (
     bit_pattern,
     center_scores,
+    mask_to_float,
     masked,
     num_labels_of,
+    searchsorted_rows,
     take_rows,
 )
 
@@ -55,11 +58,26 @@ def few_positive_tiers(scores):
     return tuple(tier for tier in FEW_POSITIVES if width >= 4 * tier)
 
 
-def by_positive_count(scores, pos, few_path, sorted_path):
-    """``few_path(tier)`` for the smallest tier of `few_positive_tiers` holding every row's
-    positives, else ``sorted_path()``: one ``cond`` per tier on the batch's largest positive
-    count."""
-    tiers = few_positive_tiers(scores)
+# On JAX, rows with more positives than the few-positives path takes but at most this many
+# (and at least eight labels per positive) sort their positives alone and count each
+# label's place among them by search (`counted_violations`): XLA's CPU sort of every label
+# costs several times more (BENCHMARKS.md).
+COUNTED_POSITIVES = (64, 256, 1024, 4096)
+
+
+def counted_tiers(scores):
+    """The tiers of :data:`COUNTED_POSITIVES` that a row of ``scores`` can take (static)."""
+    width = scores.shape[-1]
+    if width is None:
+        return ()
+    return tuple(tier for tier in COUNTED_POSITIVES if width >= 8 * tier)
+
+
+def by_positive_count(scores, pos, few_path, sorted_path, tiers=None):
+    """``few_path(tier)`` for the smallest tier holding every row's positives, else
+    ``sorted_path()``: one ``cond`` per tier on the batch's largest positive count. The
+    tiers default to `few_positive_tiers`."""
+    tiers = few_positive_tiers(scores) if tiers is None else tiers
     if not tiers:
         return sorted_path()
     most = ops.max(ops.sum(pos, axis=-1))
@@ -94,10 +112,18 @@ def weighted_violations(scores, pos, neg, margin, rank_weight):
 
 
 def sorted_path(scores, pos, neg, margin, rank_weight):
-    """`searched_violations` on JAX (its sort of one operand is the fast one), else
-    `sorted_violations` (``top_k`` costs less than a batched search on the others)."""
+    """On JAX, `counted_violations` for rows of up to a few thousand positives (see
+    :data:`COUNTED_POSITIVES`) and `searched_violations` past them (its sort of one operand
+    is the fast one); elsewhere `sorted_violations` (``top_k`` costs less than a batched
+    search there)."""
     if keras.backend.backend() == "jax":
-        return searched_violations(scores, pos, neg, margin, rank_weight)
+        return by_positive_count(
+            scores,
+            pos,
+            lambda size: counted_violations(scores, pos, neg, margin, rank_weight, size),
+            lambda: searched_violations(scores, pos, neg, margin, rank_weight),
+            tiers=counted_tiers(scores),
+        )
     return sorted_violations(scores, pos, neg, margin, rank_weight)
 
 
@@ -138,7 +164,7 @@ def few_violations(scores, pos, neg, margin, rank_weight, few):
     """
     scores = center_scores(scores, pos, neg)
     is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, few)
-    violates = ops.cast(violators(scores, neg, threshold), scores.dtype)
+    violates = mask_to_float(violators(scores, neg, threshold), scores.dtype)
     rank = ops.sum(violates, axis=-1)
     weight = ops.where(is_slot, rank_weight(rank), ops.zeros_like(rank))
     coefficient = ops.squeeze(ops.matmul(weight[..., None, :], violates), axis=-2)
@@ -206,4 +232,41 @@ def searched_violations(scores, pos, neg, margin, rank_weight):
     neg_coefficient = neg * take_rows(neg_sorted, place)
     return ops.sum(
         masked(margin - scores, pos_coefficient) + masked(scores, neg_coefficient), axis=-1
+    )
+
+
+def counted_violations(scores, pos, neg, margin, rank_weight, size):
+    """`weighted_violations` for rows with at most ``size`` positives, sorting only them.
+
+    The positives' thresholds ``f_u - margin`` (one ``top_k`` of ``size`` on the positive
+    mask) are sorted; a negative violates exactly the positives whose thresholds lie below
+    its score, a prefix of that order, so one search per label gives how many (``passed``,
+    a ``searchsorted`` per row). Its coefficient ``C_v`` is the prefix sum of the sorted
+    positives' weights at ``passed``, and a positive's count ``r_u`` the number of
+    negatives that passed it (a histogram of ``passed``, one ``segment_sum``, summed from
+    the top). Same values and gradients as `few_violations`, in ``O(L log size)``.
+    """
+    scores = center_scores(scores, pos, neg)
+    is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, size)
+    order = ops.argsort(threshold, axis=-1)  # empty slots (+inf) last
+    threshold, pos_scores = take_rows(threshold, order), take_rows(pos_scores, order)
+    is_slot = take_rows(is_slot, order)
+    constant = ops.stop_gradient(scores)
+    negatives = ops.where(neg > 0, constant, ops.full_like(constant, -float("inf")))
+    passed = searchsorted_rows(threshold, negatives, side="left")
+    rows = scores.shape[0] if scores.shape[0] is not None else ops.shape(scores)[0]
+    bins = passed + ops.arange(rows, dtype="int32")[:, None] * (size + 1)
+    histogram = ops.segment_sum(
+        ops.reshape(neg, (-1,)), ops.reshape(bins, (-1,)), num_segments=rows * (size + 1)
+    )
+    # Slot j (in threshold order) is violated by the negatives that passed more than j.
+    at_least = ops.flip(ops.cumsum(ops.flip(ops.reshape(histogram, (rows, size + 1)),
+                                            axis=-1), axis=-1), axis=-1)
+    rank = at_least[:, 1:]
+    weight = ops.where(is_slot, rank_weight(rank), ops.zeros_like(rank))
+    prefix = ops.concatenate([ops.zeros_like(weight[:, :1]), ops.cumsum(weight, axis=-1)],
+                             axis=-1)
+    coefficient = take_rows(prefix, passed)
+    return ops.sum(masked(margin - pos_scores, weight * rank), axis=-1) + ops.sum(
+        masked(scores, coefficient), axis=-1
     )

@@ -122,7 +122,7 @@ def spy_on_paths(monkeypatch, module, paths):
         original = getattr(module, path)
 
         def spy(*args, _original=original, _path=path):
-            calls.append((_path, args[-1] if "few" in _path else None))
+            calls.append((_path, args[-1] if "few" in _path or "counted" in _path else None))
             return _original(*args)
 
         monkeypatch.setattr(module, path, spy)
@@ -202,6 +202,22 @@ def searched(monkeypatch):
     monkeypatch.setattr(sorting, "sorted_path", sorting.searched_violations)
 
 
+@pytest.fixture
+def counted(monkeypatch):
+    """Every exact sorted call through `counted_violations` (JAX's for rows of up to a few
+    thousand positives), with a slot for every label (exact for any row), on any backend."""
+    sorted_path = sorting.sorted_path
+
+    def count_every_label(scores, pos, neg, margin, rank_weight):
+        width = scores.shape[-1]
+        if width is None:
+            return sorted_path(scores, pos, neg, margin, rank_weight)
+        return sorting.counted_violations(scores, pos, neg, margin, rank_weight, width)
+
+    monkeypatch.setattr(sorting, "FEW_POSITIVES", ())
+    monkeypatch.setattr(sorting, "sorted_path", count_every_label)
+
+
 @pytest.mark.parametrize("test", EDGE_TESTS)
 @pytest.mark.parametrize("name", SORT_LOSSES)
 def test_the_edge_cases_hold_without_the_sort(name, test, no_sort):
@@ -212,6 +228,75 @@ def test_the_edge_cases_hold_without_the_sort(name, test, no_sort):
 @pytest.mark.parametrize("name", [n for n in SORT_LOSSES if n != "warp_sampled"])
 def test_the_edge_cases_hold_with_the_sort_searched_back(name, test, searched):
     run_edge_test(name, test)
+
+
+@pytest.mark.parametrize("test", EDGE_TESTS)
+@pytest.mark.parametrize("name", [n for n in SORT_LOSSES if n != "warp_sampled"])
+def test_the_edge_cases_hold_with_only_the_positives_sorted(name, test, counted):
+    run_edge_test(name, test)
+
+
+@pytest.mark.parametrize("name", ["pairwise", "warp"])
+def test_counted_rows_match_the_references_and_the_sorted_path(name):
+    """Up to 30 positives a row, in slots of 32 (some empty), ties, a negative at -inf."""
+    loss, reference = LOSSES[name]
+    y = labels_with_few_positives(6, 256, most=30, seed=7)
+    f = np.random.default_rng(8).normal(size=y.shape).astype("float32")
+    f[:, :80] = np.round(f[:, :80] * 2) / 2  # ties, some at exactly the margin
+    y[2, 5], f[2, 5] = 0.0, -np.inf
+    scores, pos, neg = (ops.convert_to_tensor(x) for x in prepare_both(y, f))
+    rank_weight = (lambda r: ops.ones_like(r)) if name == "pairwise" else warp_weight(256)
+    values = {}
+    for path in ("sorted", "counted"):
+        def total(x, _path=path):
+            if _path == "sorted":
+                return sorting.sorted_violations(x, pos, neg, 1.0, rank_weight)
+            return sorting.counted_violations(x, pos, neg, 1.0, rank_weight, 32)
+        values[path] = (to_numpy(total(scores)),
+                        value_and_gradient(lambda x, t=total: ops.sum(t(x)), f)[1])
+    expected = reference(y, f.astype("float64"))
+    np.testing.assert_allclose(values["counted"][0], expected, rtol=2e-5, atol=1e-4)
+    np.testing.assert_allclose(values["counted"][0], values["sorted"][0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(values["counted"][1], values["sorted"][1], rtol=1e-5, atol=1e-5)
+
+
+def prepare_both(y, f):
+    """The losses' float masks, from the label convention (1 positive, 0 negative)."""
+    return f, (y > 0.5).astype("float32"), (y == 0.0).astype("float32")
+
+
+def warp_weight(width):
+    harmonic = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, width + 1))])
+
+    def rank_weight(rank):  # L(r) / r, 0 at r = 0
+        return ops.take(ops.convert_to_tensor(harmonic.astype("float32")),
+                        ops.cast(rank, "int32")) / ops.maximum(rank, ops.ones_like(rank))
+
+    return rank_weight
+
+
+def test_jax_counts_rows_of_up_to_a_few_thousand_positives(monkeypatch):
+    """On JAX: few positives compared, up to a counted tier counted, past it sorted and
+    searched back; elsewhere the sort (``top_k``) past the few-positives tiers."""
+    calls = spy_on_paths(monkeypatch, sorting, ("few_violations", "counted_violations",
+                                                "searched_violations", "sorted_violations"))
+    monkeypatch.setattr(sorting, "FEW_POSITIVES", (2,))
+    monkeypatch.setattr(sorting, "COUNTED_POSITIVES", (4,))
+    f = ops.convert_to_tensor(np.random.default_rng(0).normal(size=(2, 64)).astype("float32"))
+    for most in (2, 4, 5):
+        y = np.zeros((2, 64), "float32")
+        y[1, :most] = 1.0
+        value = to_numpy(pairwise_hinge_loss(y, f))
+        assert np.all(np.isfinite(value))
+    if keras.backend.backend() == "jax":  # lax.cond traces every branch
+        assert set(calls) == {("few_violations", 2), ("counted_violations", 4),
+                              ("searched_violations", None)}
+    else:
+        assert calls == [("few_violations", 2), ("sorted_violations", None),
+                         ("sorted_violations", None)]
+    # a tier needs eight labels a slot
+    assert sorting.counted_tiers(ops.zeros((1, 31))) == ()
+    assert sorting.counted_tiers(ops.zeros((1, 32))) == (4,)
 
 
 def run_edge_test(name, test):
