@@ -42,6 +42,7 @@ from mlrank_keras.losses.kernels import (
 from mlrank_keras.losses.seeds import step_seed
 from mlrank_keras.losses.sorting import (
     by_positive_count,
+    counted_tiers,
     positive_slots,
     violators,
     weighted_violations,
@@ -109,6 +110,64 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
     return ops.sum(masked(margin - pos_scores + violator_score, found * weight), axis=-1)
 
 
+def _counted_sampled_warp(scores, pos, neg, margin, harmonic, keys, size):
+    """Sampled WARP for rows with at most ``size`` positives, sorting only them (JAX): the
+    same draw order (decreasing key) and values as `_few_sampled_warp`.
+
+    With the thresholds ``f_u - margin`` sorted, positive ``j`` (in that order) is violated
+    by the negatives that passed more than ``j`` thresholds (``passed``, one search per
+    label, as in `counted_violations`). Each count of passed thresholds keeps its largest
+    key and the label holding it (``segment_max``); a suffix scan over the counts gives
+    each positive its first violator. Its misses, the negatives of larger key, are counted
+    the same way: one search of each negative's key among the first violators' keys and a
+    histogram. Where two negatives of a row draw the same key (about ``L**2 / 2**32`` a
+    row), the one of the smaller index is drawn first, as by ``argmax``.
+    """
+    num_labels = num_labels_of(scores)
+    is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, size)
+    order = ops.argsort(threshold, axis=-1)
+    threshold, pos_scores = take_rows(threshold, order), take_rows(pos_scores, order)
+    is_slot = take_rows(is_slot, order)
+    constant = ops.stop_gradient(scores)
+    negatives = ops.where(neg > 0, constant, ops.full_like(constant, -float("inf")))
+    passed = searchsorted_rows(threshold, negatives, side="left")
+    rows = scores.shape[0] if scores.shape[0] is not None else ops.shape(scores)[0]
+    offsets = ops.arange(rows, dtype="int32")[:, None] * (size + 1)
+    negative_keys = ops.where(neg > 0, keys, -1)
+    # Per count of passed thresholds: the largest key, and the smallest label holding it.
+    bin_key = ops.maximum(ops.reshape(ops.segment_max(
+        ops.reshape(negative_keys, (-1,)), ops.reshape(passed + offsets, (-1,)),
+        num_segments=rows * (size + 1)), (rows, size + 1)), -1)
+    is_top = ops.logical_and(negative_keys == take_rows(bin_key, passed), neg > 0)
+    reversed_index = num_labels - 1 - ops.arange(num_labels, dtype="int32")
+    bin_label = ops.reshape(ops.segment_max(
+        ops.reshape(ops.where(is_top, reversed_index[None, :], -1), (-1,)),
+        ops.reshape(passed + offsets, (-1,)), num_segments=rows * (size + 1)),
+        (rows, size + 1))
+
+    def larger(a, b):  # the larger key; at equal keys the smaller label
+        take_b = ops.logical_or(a[0] < b[0], ops.logical_and(a[0] == b[0], a[1] < b[1]))
+        return ops.where(take_b, b[0], a[0]), ops.where(take_b, b[1], a[1])
+
+    first_key, first_label = ops.associative_scan(
+        larger, (bin_key, ops.maximum(bin_label, -1)), reverse=True, axis=1
+    )
+    first_key, first_label = first_key[:, 1:], num_labels - 1 - first_label[:, 1:]
+    found = ops.cast(ops.logical_and(is_slot, first_key >= 0), scores.dtype)
+    # Misses of positive j: the negatives whose keys exceed its first violator's.
+    ascending = ops.flip(first_key, axis=-1)  # non-increasing in j
+    below = searchsorted_rows(ascending, negative_keys, side="left")
+    histogram = ops.reshape(ops.segment_sum(
+        ops.reshape(neg, (-1,)), ops.reshape(below + offsets, (-1,)),
+        num_segments=rows * (size + 1)), (rows, size + 1))
+    above = ops.flip(ops.cumsum(ops.flip(histogram, axis=-1), axis=-1), axis=-1)
+    misses = ops.cast(ops.flip(above[:, 1:], axis=-1), "int32")
+    weight = _sampled_weight(misses, num_labels, harmonic, scores.dtype)
+    first_label = ops.clip(first_label, 0, num_labels - 1)
+    violator_score = ops.where(found > 0, take_rows(scores, first_label), 0.0)
+    return ops.sum(masked(margin - pos_scores + violator_score, found * weight), axis=-1)
+
+
 @register
 @per_sample
 def warp_loss(y_true, y_pred, margin=1.0, rank_estimate="exact", seed=None):
@@ -155,7 +214,22 @@ def warp_loss(y_true, y_pred, margin=1.0, rank_estimate="exact", seed=None):
         scores,
         pos,
         lambda few: _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few),
+        lambda: _sampled_path(scores, pos, neg, margin, harmonic, keys),
+    )
+
+
+def _sampled_path(scores, pos, neg, margin, harmonic, keys):
+    """Past the few-positives tiers: on JAX `_counted_sampled_warp` for rows of up to a few
+    thousand positives (see `mlrank_keras.losses.sorting.COUNTED_POSITIVES`), else (and
+    elsewhere) `_sampled_warp`'s sort of the keys."""
+    if keras.backend.backend() != "jax":
+        return _sampled_warp(scores, pos, neg, margin, harmonic, keys)
+    return by_positive_count(
+        scores,
+        pos,
+        lambda size: _counted_sampled_warp(scores, pos, neg, margin, harmonic, keys, size),
         lambda: _sampled_warp(scores, pos, neg, margin, harmonic, keys),
+        tiers=counted_tiers(scores),
     )
 
 

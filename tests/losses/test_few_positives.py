@@ -214,8 +214,21 @@ def counted(monkeypatch):
             return sorted_path(scores, pos, neg, margin, rank_weight)
         return sorting.counted_violations(scores, pos, neg, margin, rank_weight, width)
 
+    def count_every_label_sampled(scores, pos, neg, margin, harmonic, keys):
+        width = scores.shape[-1]
+        if width is None:
+            return warp._sampled_warp(scores, pos, neg, margin, harmonic, keys)
+        return warp._counted_sampled_warp(scores, pos, neg, margin, harmonic, keys, width)
+
     monkeypatch.setattr(sorting, "FEW_POSITIVES", ())
     monkeypatch.setattr(sorting, "sorted_path", count_every_label)
+    monkeypatch.setattr(warp, "_sampled_path", count_every_label_sampled)
+
+
+# Sampled WARP's counted path takes exact integer maxima per segment; Keras's PyTorch
+# `segment_max` computes them in float32 (keys of 31 bits lose their low bits), so that path
+# runs on JAX only (where it is taken) and is checked on JAX and TensorFlow.
+COUNTED_SAMPLED = keras.backend.backend() != "torch"
 
 
 @pytest.mark.parametrize("test", EDGE_TESTS)
@@ -231,7 +244,9 @@ def test_the_edge_cases_hold_with_the_sort_searched_back(name, test, searched):
 
 
 @pytest.mark.parametrize("test", EDGE_TESTS)
-@pytest.mark.parametrize("name", [n for n in SORT_LOSSES if n != "warp_sampled"])
+@pytest.mark.parametrize(
+    "name", [n for n in SORT_LOSSES if n != "warp_sampled" or COUNTED_SAMPLED]
+)
 def test_the_edge_cases_hold_with_only_the_positives_sorted(name, test, counted):
     run_edge_test(name, test)
 
@@ -258,6 +273,28 @@ def test_counted_rows_match_the_references_and_the_sorted_path(name):
     np.testing.assert_allclose(values["counted"][0], expected, rtol=2e-5, atol=1e-4)
     np.testing.assert_allclose(values["counted"][0], values["sorted"][0], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(values["counted"][1], values["sorted"][1], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(not COUNTED_SAMPLED, reason="the counted sampled path is JAX's")
+def test_counted_sampled_warp_takes_the_same_draws_as_the_sort(monkeypatch):
+    """Up to 30 positives a row in 32 slots: the same values and gradients as the sort of
+    the keys, with the same keys (ties, a negative at -inf, a row with no positive)."""
+    y = labels_with_few_positives(8, 256, most=30, seed=9)
+    f = np.random.default_rng(10).normal(size=y.shape).astype("float32")
+    f[:, :80] = np.round(f[:, :80] * 2) / 2
+    y[2, 5], f[2, 5] = 0.0, -np.inf
+    monkeypatch.setattr(sorting, "FEW_POSITIVES", ())
+    found = {}
+    for size in (None, 32):
+        if size is not None:
+            monkeypatch.setattr(
+                warp, "_sampled_path",
+                lambda *args, _size=size: warp._counted_sampled_warp(*args, _size),
+            )
+        found[size] = value_and_grad(sampled_warp, y, f)
+    assert np.count_nonzero(found[None][0]) >= 5
+    np.testing.assert_allclose(found[32][0], found[None][0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(found[32][1], found[None][1], rtol=1e-5, atol=1e-5)
 
 
 def prepare_both(y, f):
@@ -297,6 +334,26 @@ def test_jax_counts_rows_of_up_to_a_few_thousand_positives(monkeypatch):
     # a tier needs eight labels a slot
     assert sorting.counted_tiers(ops.zeros((1, 31))) == ()
     assert sorting.counted_tiers(ops.zeros((1, 32))) == (4,)
+
+
+def test_jax_counts_sampled_warp_rows_too(monkeypatch):
+    """Sampled WARP takes the same tiers: the few path, then (on JAX) the counted one, then
+    the sort of the keys."""
+    calls = spy_on_paths(monkeypatch, warp, ("_few_sampled_warp", "_counted_sampled_warp",
+                                             "_sampled_warp"))
+    monkeypatch.setattr(sorting, "FEW_POSITIVES", (2,))
+    monkeypatch.setattr(sorting, "COUNTED_POSITIVES", (4,))
+    f = ops.convert_to_tensor(np.random.default_rng(0).normal(size=(2, 64)).astype("float32"))
+    for most in (2, 4, 5):
+        y = np.zeros((2, 64), "float32")
+        y[1, :most] = 1.0
+        assert np.all(np.isfinite(to_numpy(sampled_warp(y, f))))
+    if keras.backend.backend() == "jax":
+        assert set(calls) == {("_few_sampled_warp", 2), ("_counted_sampled_warp", 4),
+                              ("_sampled_warp", None)}
+    else:
+        assert calls == [("_few_sampled_warp", 2), ("_sampled_warp", None),
+                         ("_sampled_warp", None)]
 
 
 def run_edge_test(name, test):
