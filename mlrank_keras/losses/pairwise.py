@@ -17,7 +17,8 @@ def pairwise_hinge_loss(y_true, y_pred, margin=1.0):
     Exact, with no ``L x L`` tensor: one ``top_k`` per row and cumulative counts
     (``O(L log L)`` time, ``O(L)`` memory per row), or, where every row of the batch has
     few positives, each positive against every label (``O(few L)``, no sort; see
-    `mlrank_keras.losses.sorting.FEW_POSITIVES`). A row with no positive or no negative
+    `mlrank_keras.losses.sorting.FEW_POSITIVES`; on JAX, rows of up to a few thousand
+    positives sort only those, see ``COUNTED_POSITIVES``). A row with no positive or no negative
     label gives 0 and zero gradients; unknown labels (-1) take no part.
 
     Args:

@@ -15,7 +15,9 @@ label ``u``, its violators ``V_u = {v in N : margin - f_u + f_v > 0}``:
 Both forms take one sort per row (``O(L log L)`` time, ``O(L)`` memory per row) and no
 Python loop, except in a batch whose rows all have few positives (see
 `mlrank_keras.losses.sorting.FEW_POSITIVES`), where each positive is compared with every
-label instead (``O(few L)``, no sort), with the same values and gradients. The exact form
+label instead (``O(few L)``, no sort), with the same values and gradients, and on JAX
+rows of up to a few thousand positives sort only those (see
+`mlrank_keras.losses.sorting.COUNTED_POSITIVES`, ``O(L log P)``). The exact form
 sorts the scores (see `weighted_violations`). The sampled form draws one uniformly random
 order of the row's negatives per call (random keys, drawn by decreasing key) and lets every
 positive read its own first violator from it: with a sort, the first draw whose running
