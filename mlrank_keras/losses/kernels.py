@@ -22,6 +22,22 @@ def mask_to_float(mask, dtype):
     return ops.cast(mask, dtype)
 
 
+def cond(pred, true_fn, false_fn):
+    """``ops.cond``; on PyTorch the Python branch that Keras's PyTorch ``cond`` takes, without
+    the ``Operation`` that ``ops.cond`` builds at every call.
+
+    That operation's automatic name comes from a global counter, and ``torch.compile``
+    (``jit_compile=True`` on PyTorch) guards on it: a compiled step recompiled at every call
+    until dynamo's limit (8), with a warning, and then ran eagerly. A symbolic (``meta``)
+    predicate takes ``true_fn``, as in Keras.
+    """
+    if keras.backend.backend() != "torch":
+        return ops.cond(pred, true_fn, false_fn)
+    if getattr(getattr(pred, "device", None), "type", None) == "meta":
+        return true_fn()
+    return true_fn() if bool(pred) else false_fn()
+
+
 def rankable(pos, neg):
     """Boolean per row: True where the row has at least one positive and one negative."""
     return ops.logical_and(ops.sum(pos, axis=-1) > 0, ops.sum(neg, axis=-1) > 0)

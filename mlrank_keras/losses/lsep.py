@@ -7,6 +7,7 @@ from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss, per_sample
 from mlrank_keras.losses.kernels import (
+    cond,
     masked_logsumexp,
     num_labels_of,
     rankable,
@@ -89,8 +90,8 @@ def lsep_loss(y_true, y_pred, num_pairs=None, seed=None):
 
         # Only what the batch needs: the exact sums where every row has at most `num_pairs`
         # pairs, the samples where none has, both for a batch of both.
-        pairs_lse = ops.cond(
-            ops.all(small), exact, lambda: ops.cond(ops.any(small), mixed, sampled)
+        pairs_lse = cond(
+            ops.all(small), exact, lambda: cond(ops.any(small), mixed, sampled)
         )
     valid = rankable(pos, neg)
     pairs_lse = ops.where(valid, pairs_lse, ops.zeros_like(pairs_lse))

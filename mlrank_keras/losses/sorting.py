@@ -10,6 +10,7 @@ from keras import ops
 from mlrank_keras.losses.kernels import (
     bit_pattern,
     center_scores,
+    cond,
     mask_to_float,
     masked,
     num_labels_of,
@@ -85,7 +86,7 @@ def by_positive_count(scores, pos, few_path, sorted_path, tiers=None):
     def choose(i):
         if i == len(tiers):
             return sorted_path
-        return lambda: ops.cond(
+        return lambda: cond(
             most <= tiers[i], lambda: few_path(tiers[i]), choose(i + 1)
         )
 
