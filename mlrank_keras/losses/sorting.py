@@ -248,22 +248,8 @@ def counted_violations(scores, pos, neg, margin, rank_weight, size):
     the top). Same values and gradients as `few_violations`, in ``O(L log size)``.
     """
     scores = center_scores(scores, pos, neg)
-    is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, size)
-    order = ops.argsort(threshold, axis=-1)  # empty slots (+inf) last
-    threshold, pos_scores = take_rows(threshold, order), take_rows(pos_scores, order)
-    is_slot = take_rows(is_slot, order)
-    constant = ops.stop_gradient(scores)
-    negatives = ops.where(neg > 0, constant, ops.full_like(constant, -float("inf")))
-    passed = searchsorted_rows(threshold, negatives, side="left")
-    rows = scores.shape[0] if scores.shape[0] is not None else ops.shape(scores)[0]
-    bins = passed + ops.arange(rows, dtype="int32")[:, None] * (size + 1)
-    histogram = ops.segment_sum(
-        ops.reshape(neg, (-1,)), ops.reshape(bins, (-1,)), num_segments=rows * (size + 1)
-    )
-    # Slot j (in threshold order) is violated by the negatives that passed more than j.
-    at_least = ops.flip(ops.cumsum(ops.flip(ops.reshape(histogram, (rows, size + 1)),
-                                            axis=-1), axis=-1), axis=-1)
-    rank = at_least[:, 1:]
+    is_slot, pos_scores, passed = passed_thresholds(scores, pos, neg, margin, size)
+    rank = counts_above(passed, neg, size)
     weight = ops.where(is_slot, rank_weight(rank), ops.zeros_like(rank))
     prefix = ops.concatenate([ops.zeros_like(weight[:, :1]), ops.cumsum(weight, axis=-1)],
                              axis=-1)
@@ -271,3 +257,35 @@ def counted_violations(scores, pos, neg, margin, rank_weight, size):
     return ops.sum(masked(margin - pos_scores, weight * rank), axis=-1) + ops.sum(
         masked(scores, coefficient), axis=-1
     )
+
+
+def passed_thresholds(scores, pos, neg, margin, size):
+    """The row's positives in ``size`` slots in increasing order of their thresholds ``f_u -
+    margin`` (empty slots last), and per label how many thresholds lie below its score
+    (``passed``: the positives a negative violates are the first ``passed``; 0 for the
+    other labels). Returns ``(is_slot, pos_scores, passed)``."""
+    is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, size)
+    order = ops.argsort(threshold, axis=-1)
+    threshold, pos_scores = take_rows(threshold, order), take_rows(pos_scores, order)
+    constant = ops.stop_gradient(scores)
+    negatives = ops.where(neg > 0, constant, ops.full_like(constant, -float("inf")))
+    passed = searchsorted_rows(threshold, negatives, side="left")
+    return take_rows(is_slot, order), pos_scores, passed
+
+
+def row_segments(bins, size):
+    """Flat segment ids of per-row bins in ``[0, size]`` (row ``r``'s bin ``b`` is ``r (size
+    + 1) + b``) and their number."""
+    rows = bins.shape[0] if bins.shape[0] is not None else ops.shape(bins)[0]
+    offsets = ops.arange(rows, dtype="int32")[:, None] * (size + 1)
+    return ops.reshape(bins + offsets, (-1,)), rows * (size + 1)
+
+
+def counts_above(bins, weights, size):
+    """``[sum of the weights of the labels whose bin exceeds j, for j in 0 .. size - 1]`` per
+    row, for bins in ``[0, size]``: a histogram (one ``segment_sum``) summed from the top."""
+    segments, count = row_segments(bins, size)
+    histogram = ops.segment_sum(ops.reshape(weights, (-1,)), segments, num_segments=count)
+    histogram = ops.reshape(histogram, (-1, size + 1))
+    above = ops.flip(ops.cumsum(ops.flip(histogram, axis=-1), axis=-1), axis=-1)
+    return above[:, 1:]

@@ -45,7 +45,10 @@ from mlrank_keras.losses.seeds import step_seed
 from mlrank_keras.losses.sorting import (
     by_positive_count,
     counted_tiers,
+    counts_above,
+    passed_thresholds,
     positive_slots,
+    row_segments,
     violators,
     weighted_violations,
 )
@@ -126,44 +129,33 @@ def _counted_sampled_warp(scores, pos, neg, margin, harmonic, keys, size):
     row), the one of the smaller index is drawn first, as by ``argmax``.
     """
     num_labels = num_labels_of(scores)
-    is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, size)
-    order = ops.argsort(threshold, axis=-1)
-    threshold, pos_scores = take_rows(threshold, order), take_rows(pos_scores, order)
-    is_slot = take_rows(is_slot, order)
-    constant = ops.stop_gradient(scores)
-    negatives = ops.where(neg > 0, constant, ops.full_like(constant, -float("inf")))
-    passed = searchsorted_rows(threshold, negatives, side="left")
-    rows = scores.shape[0] if scores.shape[0] is not None else ops.shape(scores)[0]
-    offsets = ops.arange(rows, dtype="int32")[:, None] * (size + 1)
+    is_slot, pos_scores, passed = passed_thresholds(scores, pos, neg, margin, size)
+    segments, count = row_segments(passed, size)
     negative_keys = ops.where(neg > 0, keys, -1)
     # Per count of passed thresholds: the largest key, and the smallest label holding it.
-    bin_key = ops.maximum(ops.reshape(ops.segment_max(
-        ops.reshape(negative_keys, (-1,)), ops.reshape(passed + offsets, (-1,)),
-        num_segments=rows * (size + 1)), (rows, size + 1)), -1)
+    bin_key = ops.segment_max(ops.reshape(negative_keys, (-1,)), segments, num_segments=count)
+    bin_key = ops.maximum(ops.reshape(bin_key, (-1, size + 1)), -1)
     is_top = ops.logical_and(negative_keys == take_rows(bin_key, passed), neg > 0)
     reversed_index = num_labels - 1 - ops.arange(num_labels, dtype="int32")
-    bin_label = ops.reshape(ops.segment_max(
-        ops.reshape(ops.where(is_top, reversed_index[None, :], -1), (-1,)),
-        ops.reshape(passed + offsets, (-1,)), num_segments=rows * (size + 1)),
-        (rows, size + 1))
+    bin_label = ops.segment_max(
+        ops.reshape(ops.where(is_top, reversed_index[None, :], -1), (-1,)), segments,
+        num_segments=count,
+    )
+    bin_label = ops.maximum(ops.reshape(bin_label, (-1, size + 1)), -1)
 
     def larger(a, b):  # the larger key; at equal keys the smaller label
         take_b = ops.logical_or(a[0] < b[0], ops.logical_and(a[0] == b[0], a[1] < b[1]))
         return ops.where(take_b, b[0], a[0]), ops.where(take_b, b[1], a[1])
 
     first_key, first_label = ops.associative_scan(
-        larger, (bin_key, ops.maximum(bin_label, -1)), reverse=True, axis=1
+        larger, (bin_key, bin_label), reverse=True, axis=1
     )
     first_key, first_label = first_key[:, 1:], num_labels - 1 - first_label[:, 1:]
     found = ops.cast(ops.logical_and(is_slot, first_key >= 0), scores.dtype)
-    # Misses of positive j: the negatives whose keys exceed its first violator's.
-    ascending = ops.flip(first_key, axis=-1)  # non-increasing in j
-    below = searchsorted_rows(ascending, negative_keys, side="left")
-    histogram = ops.reshape(ops.segment_sum(
-        ops.reshape(neg, (-1,)), ops.reshape(below + offsets, (-1,)),
-        num_segments=rows * (size + 1)), (rows, size + 1))
-    above = ops.flip(ops.cumsum(ops.flip(histogram, axis=-1), axis=-1), axis=-1)
-    misses = ops.cast(ops.flip(above[:, 1:], axis=-1), "int32")
+    # Misses of positive j: the negatives whose keys exceed its first violator's, counted
+    # by the place of each negative's key among the first keys in increasing order.
+    below = searchsorted_rows(ops.flip(first_key, axis=-1), negative_keys, side="left")
+    misses = ops.cast(ops.flip(counts_above(below, neg, size), axis=-1), "int32")
     weight = _sampled_weight(misses, num_labels, harmonic, scores.dtype)
     first_label = ops.clip(first_label, 0, num_labels - 1)
     violator_score = ops.where(found > 0, take_rows(scores, first_label), 0.0)
