@@ -9,7 +9,8 @@ with momentum, compiled with the backend's default ``jit_compile``, takes two wa
 ``train_on_batch`` steps on one batch of random images in memory (no input pipeline), then
 ``--steps`` steps interleaved with the BCE model's on the same batch. Printed: the median
 step time, images per second and the ratio to BCE's step. On the 2-core CPU use a small
-image (``--image-size 96 --batch 16``; the backbone needs at least 67); the paper's size is 224 (227 in the paper).
+image (``--image-size 96 --batch 16``; the backbone needs at least 67); the paper's size is
+224 (227 in the paper).
 """
 
 import argparse
