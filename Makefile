@@ -11,7 +11,7 @@ DEMO_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: install demo test test-% lint bench-losses bench-fit bench-sort bench-input bench-knn bench-pipeline bench-quality bench-grid notebooks clean
+.PHONY: install demo test test-% lint bench-losses bench-fit bench-throughput bench-sort bench-input bench-knn bench-pipeline bench-quality bench-grid notebooks clean
 
 install: $(VENV)/.installed
 
@@ -48,6 +48,11 @@ bench-losses: install
 # A whole train_on_batch step with each loss against BCE (2,048 fixed features).
 bench-fit: install
 	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/fit_step.py; done
+
+# Images per second of training on Gong's backbone, each loss against BCE (CPU-sized here;
+# benchmarks/gpu_check.sh runs it at 224 x 224 on a lent GPU).
+bench-throughput: install
+	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/throughput.py --image-size 96 --batch 16 --steps 5; done
 
 # The two exact sorted paths (top_k; the codes sorted alone and searched back) side by side.
 bench-sort: install
