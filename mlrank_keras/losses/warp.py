@@ -132,16 +132,16 @@ def _counted_sampled_warp(scores, pos, neg, margin, harmonic, keys, size):
     is_slot, pos_scores, passed = passed_thresholds(scores, pos, neg, margin, size)
     segments, count = row_segments(passed, size)
     negative_keys = ops.where(neg > 0, keys, -1)
+
+    def per_count_max(values):  # (rows, size + 1); -1 where no negative passed that many
+        found = ops.segment_max(ops.reshape(values, (-1,)), segments, num_segments=count)
+        return ops.maximum(ops.reshape(found, (-1, size + 1)), -1)
+
     # Per count of passed thresholds: the largest key, and the smallest label holding it.
-    bin_key = ops.segment_max(ops.reshape(negative_keys, (-1,)), segments, num_segments=count)
-    bin_key = ops.maximum(ops.reshape(bin_key, (-1, size + 1)), -1)
+    bin_key = per_count_max(negative_keys)
     is_top = ops.logical_and(negative_keys == take_rows(bin_key, passed), neg > 0)
     reversed_index = num_labels - 1 - ops.arange(num_labels, dtype="int32")
-    bin_label = ops.segment_max(
-        ops.reshape(ops.where(is_top, reversed_index[None, :], -1), (-1,)), segments,
-        num_segments=count,
-    )
-    bin_label = ops.maximum(ops.reshape(bin_label, (-1, size + 1)), -1)
+    bin_label = per_count_max(ops.where(is_top, reversed_index[None, :], -1))
 
     def larger(a, b):  # the larger key; at equal keys the smaller label
         take_b = ops.logical_or(a[0] < b[0], ops.logical_and(a[0] == b[0], a[1] < b[1]))

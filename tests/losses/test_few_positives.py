@@ -174,25 +174,33 @@ EDGE_TESTS = [
 ]
 
 
-@pytest.fixture
-def no_sort(monkeypatch):
+def route_every_label(monkeypatch, exact, sampled, sampled_name):
+    """Every exact sorted call through ``exact(..., width)`` and every sampled-WARP call past
+    the few-positives tiers (``warp.<sampled_name>``) through ``sampled(..., width)``: a
+    slot for every label, exact for any row. An unknown width keeps the sort."""
     sorted_path, sampled_path = sorting.sorted_path, warp._sampled_warp
 
-    def every_label(scores, pos, neg, margin, rank_weight):
+    def every_label(scores, *args):
         width = scores.shape[-1]
         if width is None:
-            return sorted_path(scores, pos, neg, margin, rank_weight)
-        return sorting.few_violations(scores, pos, neg, margin, rank_weight, width)
+            return sorted_path(scores, *args)
+        return exact(scores, *args, width)
 
-    def every_label_sampled(scores, pos, neg, margin, harmonic, keys):
+    def every_label_sampled(scores, *args):
         width = scores.shape[-1]
         if width is None:
-            return sampled_path(scores, pos, neg, margin, harmonic, keys)
-        return warp._few_sampled_warp(scores, pos, neg, margin, harmonic, keys, width)
+            return sampled_path(scores, *args)
+        return sampled(scores, *args, width)
 
     monkeypatch.setattr(sorting, "FEW_POSITIVES", ())  # every call goes to the sorted path
     monkeypatch.setattr(sorting, "sorted_path", every_label)
-    monkeypatch.setattr(warp, "_sampled_warp", every_label_sampled)
+    monkeypatch.setattr(warp, sampled_name, every_label_sampled)
+
+
+@pytest.fixture
+def no_sort(monkeypatch):
+    route_every_label(monkeypatch, sorting.few_violations, warp._few_sampled_warp,
+                      "_sampled_warp")
 
 
 @pytest.fixture
@@ -205,24 +213,9 @@ def searched(monkeypatch):
 @pytest.fixture
 def counted(monkeypatch):
     """Every exact sorted call through `counted_violations` (JAX's for rows of up to a few
-    thousand positives), with a slot for every label (exact for any row), on any backend."""
-    sorted_path = sorting.sorted_path
-
-    def count_every_label(scores, pos, neg, margin, rank_weight):
-        width = scores.shape[-1]
-        if width is None:
-            return sorted_path(scores, pos, neg, margin, rank_weight)
-        return sorting.counted_violations(scores, pos, neg, margin, rank_weight, width)
-
-    def count_every_label_sampled(scores, pos, neg, margin, harmonic, keys):
-        width = scores.shape[-1]
-        if width is None:
-            return warp._sampled_warp(scores, pos, neg, margin, harmonic, keys)
-        return warp._counted_sampled_warp(scores, pos, neg, margin, harmonic, keys, width)
-
-    monkeypatch.setattr(sorting, "FEW_POSITIVES", ())
-    monkeypatch.setattr(sorting, "sorted_path", count_every_label)
-    monkeypatch.setattr(warp, "_sampled_path", count_every_label_sampled)
+    thousand positives), on any backend; sampled WARP's through `_counted_sampled_warp`."""
+    route_every_label(monkeypatch, sorting.counted_violations, warp._counted_sampled_warp,
+                      "_sampled_path")
 
 
 # Sampled WARP's counted path takes exact integer maxima per segment; Keras's PyTorch
