@@ -12,6 +12,7 @@ import numpy as np
 from keras import ops
 
 from mlrank_keras.labels import check_same_rank, compute_dtype, squeeze_row_weights
+from mlrank_keras.losses.kernels import cond
 from mlrank_keras.validation import seed_argument
 
 
@@ -100,13 +101,34 @@ def per_sample(fn=None, *, scores_per_label=True):
             true_rows = ops.reshape(y_true, (-1, ops.shape(y_true)[-1]))
             pred_rows = ops.reshape(y_pred, (-1, ops.shape(y_pred)[-1]))
             out = ops.reshape(fn(true_rows, pred_rows, *args, **kwargs), ops.shape(y_pred)[:-1])
-        bad = ops.logical_or(ops.isnan(y_pred), y_pred == float("inf"))
-        if scores_per_label:
-            bad = ops.logical_and(bad, y_true >= 0)
-        bad = ops.any(bad, axis=-1)
-        if keras.backend.standardize_dtype(y_true.dtype).startswith(("float", "bfloat")):
-            # A NaN label is no label value (y_true may be narrower: label counts).
-            bad = ops.logical_or(bad, ops.any(ops.isnan(y_true), axis=-1))
+        bad = cond(
+            ops.all(_finite_rows(y_true, y_pred)),
+            lambda: ops.zeros(ops.shape(out), dtype="bool"),
+            lambda: _non_finite_rows(y_true, y_pred, scores_per_label),
+        )
         return ops.where(bad, ops.full_like(out, float("nan")), out)
+
+    return wrapper
+
+
+def _finite_rows(y_true, y_pred):
+    """True for a row whose scores and labels sum to a finite number: it holds no NaN and
+    no infinity, so the full test (`_non_finite_rows`) can be skipped. One sum per tensor:
+    the full test costs several passes, each slow on PyTorch's CPU kernels."""
+    total = ops.sum(ops.cast(y_pred, "float32"), axis=-1)
+    return ops.isfinite(total + ops.sum(ops.cast(y_true, "float32"), axis=-1))
+
+
+def _non_finite_rows(y_true, y_pred, scores_per_label):
+    """Per row: a NaN or ``+inf`` score on a known label (any label with
+    ``scores_per_label=False``) or a NaN label."""
+    bad = ops.logical_or(ops.isnan(y_pred), y_pred == float("inf"))
+    if scores_per_label:
+        bad = ops.logical_and(bad, y_true >= 0)
+    bad = ops.any(bad, axis=-1)
+    if keras.backend.standardize_dtype(y_true.dtype).startswith(("float", "bfloat")):
+        # A NaN label is no label value (y_true may be narrower: label counts).
+        bad = ops.logical_or(bad, ops.any(ops.isnan(y_true), axis=-1))
+    return bad
 
     return wrapper
