@@ -26,6 +26,19 @@ POSITIVE_ABOVE = 0.5  # an entry above this is a positive label
 HALF_DTYPES = ("float16", "bfloat16")
 
 
+def mask_to_float(mask, dtype):
+    """``ops.cast`` of a boolean mask to the float ``dtype``; on PyTorch through ``uint8``.
+
+    PyTorch's CPU cast of ``bool`` to a float is several times slower than ``bool`` to
+    ``uint8`` and ``uint8`` to the float (0.42 against 0.09 ms for a ``(32, 8, 10,000)``
+    mask; the few-positives pairwise step 1-7 % faster). XLA fuses the cast on JAX, and
+    the direct cast is the faster on TensorFlow. Same values on every backend.
+    """
+    if keras.backend.backend() == "torch":
+        mask = ops.cast(mask, "uint8")
+    return ops.cast(mask, dtype)
+
+
 def compute_dtype(x):
     """The dtype losses and metrics compute in for scores ``x``: float32 for half-precision
     and non-float scores, else the scores' own float dtype (float32, float64)."""
@@ -103,6 +116,5 @@ def prepare_inputs(y_true, y_pred):
     """
     y_true, scores = scores_and_labels(y_true, y_pred)
     positive, known = label_masks(y_true)
-    pos = ops.cast(positive, scores.dtype)
-    neg = ops.cast(ops.logical_and(known, ~positive), scores.dtype)
-    return scores, pos, neg
+    pos = mask_to_float(positive, scores.dtype)
+    return scores, pos, mask_to_float(known, scores.dtype) - pos  # positives are known

@@ -130,5 +130,3 @@ def _non_finite_rows(y_true, y_pred, scores_per_label):
         # A NaN label is no label value (y_true may be narrower: label counts).
         bad = ops.logical_or(bad, ops.any(ops.isnan(y_true), axis=-1))
     return bad
-
-    return wrapper

@@ -8,18 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
-
-def mask_to_float(mask, dtype):
-    """``ops.cast`` of a boolean mask to the float ``dtype``; on PyTorch through ``uint8``.
-
-    PyTorch's CPU cast of ``bool`` to a float is several times slower than ``bool`` to
-    ``uint8`` and ``uint8`` to the float (0.42 against 0.09 ms for a ``(32, 8, 10,000)``
-    mask; the few-positives pairwise step 1-7 % faster). XLA fuses the cast on JAX, and
-    the direct cast is the faster on TensorFlow. Same values on every backend.
-    """
-    if keras.backend.backend() == "torch":
-        mask = ops.cast(mask, "uint8")
-    return ops.cast(mask, dtype)
+from mlrank_keras.labels import mask_to_float  # noqa: F401 (the kernels' own name for it)
 
 
 def cond(pred, true_fn, false_fn):
