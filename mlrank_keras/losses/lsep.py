@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from mlrank_keras.api import register
-from mlrank_keras.labels import prepare_inputs
+from mlrank_keras.labels import mask_to_float, prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss, per_sample
 from mlrank_keras.losses.kernels import (
     cond,
@@ -15,6 +15,7 @@ from mlrank_keras.losses.kernels import (
     take_rows,
 )
 from mlrank_keras.losses.seeds import step_seed
+from mlrank_keras.losses.sorting import by_positive_count
 from mlrank_keras.validation import optional_positive_int, seed_argument
 
 
@@ -23,21 +24,69 @@ def _num_pairs_argument(num_pairs):
 
 
 def _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed):
-    """``log sum exp(f_v - f_u)`` over ``num_pairs`` pairs drawn uniformly from P x N."""
+    """``log sum exp(f_v - f_u)`` over ``num_pairs`` pairs drawn uniformly from P x N.
+
+    Pair ``i`` takes the ``k``-th positive and the ``k'``-th negative in label order,
+    ``k = floor(draw * |P|)`` for a uniform draw. Where every row of the batch has few labels
+    that are not negative (positives and unknowns, see `few_positive_tiers`), those labels
+    are listed (`_listed_labels`); otherwise each member is found by a search of the row's
+    cumulative count (`_searched_labels`). Same draws, same labels.
+    """
     shape = tuple(ops.shape(scores)[:-1]) + (2 * num_pairs,)
     uniform = keras.random.uniform(shape, seed=seed, dtype=scores.dtype)
 
-    def pick(draw, members):
-        # The k-th member (k uniform in [0, count)) is where cumsum(members) reaches k + 1.
-        cumulative = ops.cumsum(members, axis=-1)
-        count = cumulative[..., -1:]
-        k = ops.minimum(ops.floor(draw * count), ops.maximum(count - 1.0, 0.0))
-        label = searchsorted_counts(cumulative, k + 1.0)
-        label = ops.minimum(label, num_labels_of(scores) - 1)
-        return take_rows(scores, label)
+    def kth(draw, members):  # k uniform in [0, count), 0 in an empty row
+        count = ops.sum(members, axis=-1, keepdims=True)
+        return ops.minimum(ops.floor(draw * count), ops.maximum(count - 1.0, 0.0))
 
-    diffs = pick(uniform[..., num_pairs:], neg) - pick(uniform[..., :num_pairs], pos)
+    k_pos, k_neg = kth(uniform[..., :num_pairs], pos), kth(uniform[..., num_pairs:], neg)
+    pos_label, neg_label = by_positive_count(
+        scores,
+        1.0 - neg,
+        lambda few: _listed_labels(pos, neg, k_pos, k_neg, few),
+        lambda: _searched_labels(pos, neg, k_pos, k_neg),
+    )
+    last = num_labels_of(scores) - 1
+    diffs = take_rows(scores, ops.minimum(neg_label, last)) - take_rows(
+        scores, ops.minimum(pos_label, last)
+    )
     return ops.logsumexp(diffs, axis=-1)
+
+
+def _searched_labels(pos, neg, k_pos, k_neg):
+    """The ``k``-th member is where the row's cumulative count reaches ``k + 1`` (one flat
+    search per mask)."""
+
+    def pick(members, k):
+        return searchsorted_counts(ops.cumsum(members, axis=-1), k + 1.0)
+
+    return pick(pos, k_pos), pick(neg, k_neg)
+
+
+def _listed_labels(pos, neg, k_pos, k_neg, few):
+    """`_searched_labels` for rows with at most ``few`` labels that are not negative.
+
+    The positives are listed in label order (one ``top_k`` of ``few``, sorted), and the
+    ``k``-th is read from the list. The negatives are every label but the listed
+    non-negatives ``p_0 < p_1 < ...``: the ``k``-th negative is ``k + #{i: p_i - i <= k}``
+    (each listed label at or below it moves it up by one). ``O(few)`` per draw instead of a
+    cumulative count and a search over the row (PyTorch's CPU search over 32 x 10,000
+    counts costs more than the rest of the loss).
+    """
+    width = ops.shape(pos)[-1]
+
+    def listed(mask):  # the labels of `mask`, ascending; 2 * width in empty slots
+        value, index = ops.top_k(mask, k=few, sorted=False)
+        index = ops.where(value > 0, ops.cast(index, "int32"), 2 * width)
+        return ops.sort(index, axis=-1)
+
+    pos_label = take_rows(listed(pos), ops.cast(k_pos, "int32"))
+    shifted = listed(1.0 - neg) - ops.arange(few, dtype="int32")  # p_i - i
+    k_neg = ops.cast(k_neg, "int32")
+    below = ops.sum(
+        mask_to_float(shifted[..., None, :] <= k_neg[..., :, None], "float32"), axis=-1
+    )
+    return pos_label, k_neg + ops.cast(below, "int32")
 
 
 @register

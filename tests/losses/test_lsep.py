@@ -4,9 +4,9 @@ import keras
 import numpy as np
 from scipy import stats
 
-from mlrank_keras.losses import LSEPLoss, lsep_loss
+from mlrank_keras.losses import LSEPLoss, lsep_loss, sorting
 from mlrank_keras.losses.kernels import searchsorted_counts
-from tests.helpers import to_numpy
+from tests.helpers import to_numpy, value_and_gradient
 from tests.losses import references as ref
 
 
@@ -94,3 +94,55 @@ def test_searchsorted_counts_matches_numpy_row_by_row():
         for i in range(2)
     ])
     np.testing.assert_array_equal(found, expected)
+
+
+def few_non_negatives(seed=0):
+    """Rows of 96 labels with at most 8 that are not negative: positives and unknowns at the
+    row's ends, side by side and scattered, a row with no positive, one with 8 positives."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros((7, 96), "float32")
+    y[0, [0, 1, 95]] = 1.0
+    y[1, [3, 40]], y[1, [0, 4, 41, 95]] = 1.0, -1.0
+    y[2, [10, 11, 12, 13]], y[2, [14, 15]] = 1.0, -1.0
+    y[3, 50], y[3, [0, 1, 2, 93, 94, 95]] = -1.0, -1.0
+    y[4, rng.choice(96, 8, replace=False)] = 1.0
+    y[5, [20, 60]] = -1.0  # no positive: the row gives 0
+    y[6, rng.choice(96, 5, replace=False)] = 1.0
+    return y
+
+
+def test_listed_pairs_are_the_searched_pairs(monkeypatch):
+    """With few non-negative labels a row's pairs come from a list of them (no search over
+    the row): the same draws give the same pairs, values and gradients as the search."""
+    y = few_non_negatives()
+    f = np.random.default_rng(1).normal(size=y.shape).astype("float32")
+    found = {}
+    for tiers in ((), (8, 16)):
+        monkeypatch.setattr(sorting, "FEW_POSITIVES", tiers)
+        found[tiers] = value_and_gradient(
+            lambda x: keras.ops.sum(lsep_loss(y, x, num_pairs=20, seed=5)), f
+        )
+    (value, grad), (listed_value, listed_grad) = found[()], found[(8, 16)]
+    np.testing.assert_array_equal(listed_value, value)
+    np.testing.assert_array_equal(listed_grad, grad)
+    assert np.all(grad[y != 0.0] <= 0.0) and np.all(grad[y == -1.0] == 0.0)
+
+
+def test_listed_pairs_are_uniform_over_positive_negative_pairs(monkeypatch):
+    """One pair a row from a row of 64 labels (2 positives, 3 unknowns, 59 negatives), through
+    the list: every one of the 118 pairs about equally often, and never an unknown label."""
+    monkeypatch.setattr(sorting, "FEW_POSITIVES", (8,))
+    width, batch = 64, 23600
+    y_row = np.zeros(width, "float32")
+    y_row[[0, 33]], y_row[[1, 32, 63]] = 1.0, -1.0
+    f_row = np.arange(width, dtype="float32") / width  # every difference distinct:
+    f_row[33] = 5.0  # f_v - f_0 in (0, 1), f_v - f_33 in (-5, -4)
+    negatives = np.flatnonzero(y_row == 0.0)
+    pairs = [(u, v) for u in (0, 33) for v in negatives]
+    expected = np.array([np.log1p(np.exp(f_row[v] - f_row[u])) for u, v in pairs])
+    values = to_numpy(lsep_loss(np.tile(y_row, (batch, 1)), np.tile(f_row, (batch, 1)),
+                                num_pairs=1, seed=6))
+    which = np.abs(values[:, None] - expected[None, :]).argmin(axis=1)
+    np.testing.assert_allclose(values, expected[which], rtol=1e-5)
+    counts = np.bincount(which, minlength=len(pairs))
+    assert stats.chisquare(counts).pvalue > 1e-3
