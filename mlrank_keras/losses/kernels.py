@@ -4,6 +4,8 @@ Each works on the last axis (labels), with any leading axes as rows, on every ba
 is exact at any score offset where the loss is shift invariant.
 """
 
+import functools
+
 import keras
 import numpy as np
 from keras import ops
@@ -73,8 +75,7 @@ def harmonic_numbers(num_labels, dtype):
     """
     dtype = keras.backend.standardize_dtype(dtype)
     if isinstance(num_labels, int):
-        values = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, num_labels + 1))])
-        return ops.convert_to_tensor(values.astype(dtype))
+        return ops.convert_to_tensor(_static_harmonic_numbers(num_labels, dtype))
     r = ops.cast(ops.arange(0, num_labels + 1), dtype)
     big = ops.maximum(r, 8.0)
     inv2 = 1.0 / (big * big)
@@ -87,6 +88,16 @@ def harmonic_numbers(num_labels, dtype):
     small = ops.convert_to_tensor(_SMALL_HARMONIC.astype(dtype))
     index = ops.cast(ops.minimum(r, 8.0), "int32")
     return ops.where(r < 8.0, ops.take(small, index), series)
+
+
+@functools.lru_cache(maxsize=16)
+def _static_harmonic_numbers(num_labels, dtype):
+    """`harmonic_numbers` of a static label count as a NumPy array, computed once per count
+    and dtype (the loss runs every step; eager PyTorch would redo the float64 sums)."""
+    values = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, num_labels + 1))])
+    values = values.astype(dtype)
+    values.flags.writeable = False
+    return values
 
 
 EULER_GAMMA = 0.5772156649015329
