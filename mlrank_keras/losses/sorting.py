@@ -135,7 +135,7 @@ def positive_slots(scores, pos, margin, few):
     with no positive, so that no negative passes it.
     """
     slot, index = ops.top_k(pos, k=few, sorted=False)
-    return _slots(scores, slot > 0, index, margin)
+    return _slots(take_rows(scores, index), slot > 0, margin)
 
 
 def centered_slots(scores, pos, margin, few):
@@ -149,15 +149,15 @@ def centered_slots(scores, pos, margin, few):
     """
     slot, index = ops.top_k(pos, k=few, sorted=False)
     is_slot = slot > 0
-    top = ops.stop_gradient(take_rows(scores, index))
+    pos_scores = take_rows(scores, index)
+    top = ops.stop_gradient(pos_scores)
     top = ops.where(ops.logical_and(is_slot, ops.isfinite(top)), top, -float("inf"))
     centre = ops.max(top, axis=-1, keepdims=True)
-    scores = scores - ops.where(ops.isfinite(centre), centre, ops.zeros_like(centre))
-    return (scores,) + _slots(scores, is_slot, index, margin)
+    centre = ops.where(ops.isfinite(centre), centre, ops.zeros_like(centre))
+    return (scores - centre,) + _slots(pos_scores - centre, is_slot, margin)
 
 
-def _slots(scores, is_slot, index, margin):
-    pos_scores = take_rows(scores, index)
+def _slots(pos_scores, is_slot, margin):
     threshold = ops.where(
         is_slot, ops.stop_gradient(pos_scores) - margin, ops.full_like(pos_scores, float("inf"))
     )
