@@ -17,6 +17,7 @@ from mlrank_keras.losses.kernels import (
     searchsorted_rows,
     take_rows,
 )
+from mlrank_keras.losses.slots import centered_slots, positive_slots, violators
 
 _CODES = {  # keys' float dtype -> (code dtype, magnitude mask = the largest code)
     "float32": ("int32", 2**31 - 1),
@@ -126,51 +127,6 @@ def sorted_path(scores, pos, neg, margin, rank_weight):
             tiers=counted_tiers(scores),
         )
     return sorted_violations(scores, pos, neg, margin, rank_weight)
-
-
-def positive_slots(scores, pos, margin, few):
-    """The row's positives in ``few`` slots: ``(is_slot, pos_scores, threshold)``.
-
-    ``threshold`` is ``f_u - margin`` (a constant for the gradient), ``+inf`` in a slot
-    with no positive, so that no negative passes it.
-    """
-    slot, index = ops.top_k(pos, k=few, sorted=False)
-    return _slots(take_rows(scores, index), slot > 0, margin)
-
-
-def centered_slots(scores, pos, margin, few):
-    """`positive_slots` of the scores shifted by the largest finite score among the row's
-    positives (0 where there is none; a constant for the gradient): ``(scores, is_slot,
-    pos_scores, threshold)``.
-
-    The hinge sums depend on score differences only, and this shift keeps them exact at any
-    offset as `center_scores` does, from the ``few`` slots instead of a masked maximum over
-    the row (PyTorch's CPU ``where`` over ``(rows, L)`` costs several times a product).
-    """
-    slot, index = ops.top_k(pos, k=few, sorted=False)
-    is_slot = slot > 0
-    pos_scores = take_rows(scores, index)
-    top = ops.stop_gradient(pos_scores)
-    top = ops.where(ops.logical_and(is_slot, ops.isfinite(top)), top, -float("inf"))
-    centre = ops.max(top, axis=-1, keepdims=True)
-    centre = ops.where(ops.isfinite(centre), centre, ops.zeros_like(centre))
-    return (scores - centre,) + _slots(pos_scores - centre, is_slot, margin)
-
-
-def _slots(pos_scores, is_slot, margin):
-    threshold = ops.where(
-        is_slot, ops.stop_gradient(pos_scores) - margin, ops.full_like(pos_scores, float("inf"))
-    )
-    return is_slot, pos_scores, threshold
-
-
-def violators(scores, neg, threshold):
-    """``(rows, few, L)`` booleans: negative ``v`` violates slot ``u`` (``f_v > f_u -
-    margin``, the sorted path's rule; a NaN compares false: `per_sample` makes such a row
-    NaN). The negatives are picked by a ``logical_and`` of booleans, not a ``where`` over
-    the scores (several times slower on PyTorch's CPU kernels)."""
-    passed = ops.stop_gradient(scores)[..., None, :] > threshold[..., :, None]
-    return ops.logical_and(passed, (neg > 0)[..., None, :])
 
 
 def few_violations(scores, pos, neg, margin, rank_weight, few):

@@ -42,14 +42,13 @@ from mlrank_keras.losses.kernels import (
     take_rows,
 )
 from mlrank_keras.losses.seeds import step_seed
+from mlrank_keras.losses.slots import positive_slots, violators
 from mlrank_keras.losses.sorting import (
     by_positive_count,
     counted_tiers,
     counts_above,
     passed_thresholds,
-    positive_slots,
     row_segments,
-    violators,
     weighted_violations,
 )
 from mlrank_keras.validation import margin_argument, seed_argument

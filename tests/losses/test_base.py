@@ -471,6 +471,19 @@ def test_nan_or_plus_inf_on_a_known_label_makes_that_row_nan(name):
                                        rtol=1e-6)
 
 
+def test_scores_whose_sum_overflows_are_not_called_non_finite():
+    """The rule's quick test sums each row, and a sum of large finite scores overflows to
+    inf: the full test then runs and finds nothing. Softmax over (a, a, -a) with the
+    first label positive is log(2 + exp(-2a)) = log 2 (no NaN); a NaN in another row of
+    the same batch still makes that row NaN."""
+    big = 3e38
+    y = np.array([[1, 0, 0], [1, 0, 0]], "float32")
+    f = np.array([[big, big, -big], [0.0, np.nan, 1.0]], "float32")
+    out = to_numpy(losses.multilabel_softmax_loss(y, f))
+    np.testing.assert_allclose(out[0], np.log(2.0), rtol=1e-6)
+    assert np.isnan(out[1])
+
+
 @pytest.mark.skipif(keras.backend.backend() == "jax", reason="JAX computes float64 in float32")
 @pytest.mark.parametrize("name", ["pairwise", "warp_exact", "triplet"])
 def test_scores_spread_beyond_float32_are_exact_in_float64(name):
