@@ -75,14 +75,15 @@ def counted_tiers(scores):
     return tuple(tier for tier in COUNTED_POSITIVES if width >= 8 * tier)
 
 
-def by_positive_count(scores, pos, few_path, sorted_path, tiers=None):
+def by_positive_count(scores, pos, few_path, sorted_path, tiers=None, counts=None):
     """``few_path(tier)`` for the smallest tier holding every row's positives, else
     ``sorted_path()``: one ``cond`` per tier on the batch's largest positive count. The
-    tiers default to `few_positive_tiers`."""
+    tiers default to `few_positive_tiers`; ``counts``, where given, are the rows' counts
+    (``pos`` is then unused)."""
     tiers = few_positive_tiers(scores) if tiers is None else tiers
     if not tiers:
         return sorted_path()
-    most = ops.max(ops.sum(pos, axis=-1))
+    most = ops.max(ops.sum(pos, axis=-1) if counts is None else counts)
 
     def choose(i):
         if i == len(tiers):
