@@ -11,7 +11,7 @@ DEMO_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: install demo test test-% lint bench-losses bench-fit bench-throughput bench-sort bench-input bench-knn bench-pipeline bench-quality bench-grid notebooks clean
+.PHONY: install demo test test-% lint bench-losses bench-compare bench-fit bench-throughput bench-sort bench-input bench-knn bench-pipeline bench-quality bench-grid notebooks clean
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,10 @@ bench-losses: install
 	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/losses.py; done
 
 # A whole train_on_batch step with each loss against BCE (2,048 fixed features).
+# Each loss of BASE (a commit) and of the working tree in one process: make bench-compare BASE=7040418
+bench-compare: install
+	@for b in $(BACKENDS); do for p in 8 2%; do KERAS_BACKEND=$$b $(PY) benchmarks/compare_commits.py --base $(BASE) --positives $$p; done; done
+
 bench-fit: install
 	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/fit_step.py; done
 
