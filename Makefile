@@ -45,11 +45,11 @@ lint: install
 bench-losses: install
 	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/losses.py; done
 
-# A whole train_on_batch step with each loss against BCE (2,048 fixed features).
 # Each loss of BASE (a commit) and of the working tree in one process: make bench-compare BASE=7040418
 bench-compare: install
 	@for b in $(BACKENDS); do for p in 8 2%; do KERAS_BACKEND=$$b $(PY) benchmarks/compare_commits.py --base $(BASE) --positives $$p; done; done
 
+# A whole train_on_batch step with each loss against BCE (2,048 fixed features).
 bench-fit: install
 	@for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/fit_step.py; done
 
