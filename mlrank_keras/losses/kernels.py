@@ -10,8 +10,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from mlrank_keras.labels import mask_to_float  # noqa: F401 (the kernels' own name for it)
-
 
 def cond(pred, true_fn, false_fn):
     """``ops.cond``; on PyTorch the Python branch that Keras's PyTorch ``cond`` takes, without

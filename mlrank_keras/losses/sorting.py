@@ -7,11 +7,11 @@ search back). All are exact; the choice is made per batch."""
 import keras
 from keras import ops
 
+from mlrank_keras.labels import mask_to_float
 from mlrank_keras.losses.kernels import (
     bit_pattern,
     center_scores,
     cond,
-    mask_to_float,
     masked,
     num_labels_of,
     searchsorted_rows,
