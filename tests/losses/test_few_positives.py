@@ -305,6 +305,16 @@ def warp_weight(width):
     return rank_weight
 
 
+def run_at_each_tier(loss):
+    """``loss`` on batches whose fullest row has 2, 4 and 5 positives (a few tier of 2, a
+    counted tier of 4, past both): finite values each time."""
+    f = ops.convert_to_tensor(np.random.default_rng(0).normal(size=(2, 64)).astype("float32"))
+    for most in (2, 4, 5):
+        y = np.zeros((2, 64), "float32")
+        y[1, :most] = 1.0
+        assert np.all(np.isfinite(to_numpy(loss(y, f))))
+
+
 def test_jax_counts_rows_of_up_to_a_few_thousand_positives(monkeypatch):
     """On JAX: few positives compared, up to a counted tier counted, past it sorted and
     searched back; elsewhere the sort (``top_k``) past the few-positives tiers."""
@@ -312,12 +322,7 @@ def test_jax_counts_rows_of_up_to_a_few_thousand_positives(monkeypatch):
                                                 "searched_violations", "sorted_violations"))
     monkeypatch.setattr(sorting, "FEW_POSITIVES", (2,))
     monkeypatch.setattr(sorting, "COUNTED_POSITIVES", (4,))
-    f = ops.convert_to_tensor(np.random.default_rng(0).normal(size=(2, 64)).astype("float32"))
-    for most in (2, 4, 5):
-        y = np.zeros((2, 64), "float32")
-        y[1, :most] = 1.0
-        value = to_numpy(pairwise_hinge_loss(y, f))
-        assert np.all(np.isfinite(value))
+    run_at_each_tier(pairwise_hinge_loss)
     if keras.backend.backend() == "jax":  # lax.cond traces every branch
         assert set(calls) == {("few_violations", 2), ("counted_violations", 4),
                               ("searched_violations", None)}
@@ -336,11 +341,7 @@ def test_jax_counts_sampled_warp_rows_too(monkeypatch):
                                              "_sampled_warp"))
     monkeypatch.setattr(sorting, "FEW_POSITIVES", (2,))
     monkeypatch.setattr(sorting, "COUNTED_POSITIVES", (4,))
-    f = ops.convert_to_tensor(np.random.default_rng(0).normal(size=(2, 64)).astype("float32"))
-    for most in (2, 4, 5):
-        y = np.zeros((2, 64), "float32")
-        y[1, :most] = 1.0
-        assert np.all(np.isfinite(to_numpy(sampled_warp(y, f))))
+    run_at_each_tier(sampled_warp)
     if keras.backend.backend() == "jax":
         assert set(calls) == {("_few_sampled_warp", 2), ("_counted_sampled_warp", 4),
                               ("_sampled_warp", None)}
