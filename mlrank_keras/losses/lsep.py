@@ -36,12 +36,13 @@ def _sampled_pairs_logsumexp(scores, pos, neg, num_pairs, seed):
     shape = tuple(ops.shape(scores)[:-1]) + (2 * num_pairs,)
     uniform = keras.random.uniform(shape, seed=seed, dtype=scores.dtype)
     draws = (uniform[..., :num_pairs], uniform[..., num_pairs:])
+    num_neg = ops.sum(neg, axis=-1, keepdims=True)
     pos_label, neg_label = by_positive_count(
         scores,
         None,
-        lambda few: _listed_labels(pos, neg, *draws, few),
+        lambda few: _listed_labels(pos, neg, num_neg, *draws, few),
         lambda: _searched_labels(pos, neg, *draws),
-        counts=ops.cast(ops.shape(scores)[-1], scores.dtype) - ops.sum(neg, axis=-1),
+        counts=ops.cast(ops.shape(scores)[-1], scores.dtype) - num_neg,  # not negative
     )
     last = num_labels_of(scores) - 1
     diffs = take_rows(scores, ops.minimum(neg_label, last)) - take_rows(
@@ -68,8 +69,9 @@ def _searched_labels(pos, neg, draw_pos, draw_neg):
     return pick(pos, draw_pos), pick(neg, draw_neg)
 
 
-def _listed_labels(pos, neg, draw_pos, draw_neg, few):
-    """`_searched_labels` for rows with at most ``few`` labels that are not negative.
+def _listed_labels(pos, neg, num_neg, draw_pos, draw_neg, few):
+    """`_searched_labels` for rows with at most ``few`` labels that are not negative
+    (``num_neg``: the rows' negative counts, ``(rows, 1)``).
 
     The positives are listed in label order (one ``top_k`` of ``few``, sorted), and the
     ``k``-th is read from the list. The negatives are every label but the listed
@@ -88,7 +90,7 @@ def _listed_labels(pos, neg, draw_pos, draw_neg, few):
     k_pos = _kth(draw_pos, ops.sum(pos, axis=-1, keepdims=True))
     pos_label = take_rows(listed(pos), ops.cast(k_pos, "int32"))
     shifted = listed(1.0 - neg) - ops.arange(few, dtype="int32")  # p_i - i
-    k_neg = ops.cast(_kth(draw_neg, ops.sum(neg, axis=-1, keepdims=True)), "int32")
+    k_neg = ops.cast(_kth(draw_neg, num_neg), "int32")
     below = ops.sum(
         mask_to_float(shifted[..., None, :] <= k_neg[..., :, None], "float32"), axis=-1
     )
