@@ -102,18 +102,57 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
     order (decreasing key). A positive's first violator is its violator with the largest
     key, and the draws before it are the negatives with larger keys."""
     is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, few)
-    violator_keys = ops.where(violators(scores, neg, threshold), keys[..., None, :], -1)
-    first = ops.argmax(violator_keys, axis=-1)
-    first_key = ops.squeeze(take_rows(violator_keys, first[..., None]), axis=-1)
-    found = ops.cast(ops.logical_and(is_slot, first_key >= 0), scores.dtype)
-    negative_keys = ops.where(neg > 0, keys, -1)
-    # A sum of booleans: PyTorch counts them without a float copy of (rows, few, L).
-    misses = ops.sum(negative_keys[..., None, :] > first_key[..., :, None], axis=-1)
+    if keras.backend.backend() == "torch":
+        first, found, misses = _first_violators_by_slot(scores, neg, threshold, keys, few)
+    else:
+        first, found, misses = _first_violators(scores, neg, threshold, keys)
+    found = ops.cast(ops.logical_and(is_slot, found), scores.dtype)
     weight = _sampled_weight(misses, num_labels_of(scores), harmonic, scores.dtype)
     violator_score = ops.where(found > 0, take_rows(scores, first), 0.0)
     return ops.sum(masked(margin - pos_scores + violator_score, found * weight), axis=-1)
 
 
+def _first_violators(scores, neg, threshold, keys):
+    """Each slot's first violator, whether it has one, and its misses (the negatives of
+    larger key), from ``(rows, few, L)`` tensors (XLA fuses them on JAX; on TensorFlow
+    this costs less than `_first_violators_by_slot`)."""
+    violator_keys = ops.where(violators(scores, neg, threshold), keys[..., None, :], -1)
+    first = ops.argmax(violator_keys, axis=-1)
+    first_key = ops.squeeze(take_rows(violator_keys, first[..., None]), axis=-1)
+    negative_keys = ops.where(neg > 0, keys, -1)
+    # A sum of booleans: PyTorch counts them without a float copy of (rows, few, L).
+    misses = ops.sum(negative_keys[..., None, :] > first_key[..., :, None], axis=-1)
+    return first, first_key >= 0, misses
+
+
+def _first_violators_by_slot(scores, neg, threshold, keys, few):
+    """`_first_violators` one slot at a time over ``(rows, L)`` tensors (PyTorch).
+
+    Each negative gets one int64 code, larger for an earlier draw: ``key * (L + 1) + L -
+    label`` (at equal keys the smaller label first, as ``argmax``), 0 for the other labels.
+    A slot's first violator is the largest code among the negatives that pass its threshold,
+    a ``max`` of a product; the label is read off the code. Eager PyTorch runs a ``where``
+    and an ``argmax`` over ``(rows, few, L)`` several times slower than this, and every
+    fresh buffer of that size costs page faults.
+    """
+    num_labels = num_labels_of(scores)
+    block = num_labels + 1
+    order = num_labels - ops.arange(num_labels, dtype="int64")
+    code = (ops.cast(keys, "int64") * block + order) * ops.cast(neg > 0, "int64")
+    constant = ops.stop_gradient(scores)
+    codes, misses = [], []
+    for slot in range(few):
+        passed = constant > threshold[..., slot:slot + 1]
+        first = ops.max(code * ops.cast(passed, "int64"), axis=-1, keepdims=True)
+        codes.append(first)
+        # The misses: negatives of a larger key (the last code of the first one's key is
+        # first - first % block + L), the rule of the other paths.
+        misses.append(ops.sum(code > first - first % block + num_labels, axis=-1,
+                              keepdims=True))
+    first = ops.concatenate(codes, axis=-1)
+    found = first > 0
+    label = ops.where(found, num_labels - first % block, ops.zeros_like(first))
+    return label, found, ops.concatenate(misses, axis=-1)
 def _counted_sampled_warp(scores, pos, neg, margin, harmonic, keys, size):
     """Sampled WARP for rows with at most ``size`` positives, sorting only them (JAX): the
     same draw order (decreasing key) and values as `_few_sampled_warp`.
