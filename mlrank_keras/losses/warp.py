@@ -153,6 +153,8 @@ def _first_violators_by_slot(scores, neg, threshold, keys, few):
     found = first > 0
     label = ops.where(found, num_labels - first % block, ops.zeros_like(first))
     return label, found, ops.concatenate(misses, axis=-1)
+
+
 def _counted_sampled_warp(scores, pos, neg, margin, harmonic, keys, size):
     """Sampled WARP for rows with at most ``size`` positives, sorting only them (JAX): the
     same draw order (decreasing key) and values as `_few_sampled_warp`.
