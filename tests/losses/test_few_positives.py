@@ -92,6 +92,39 @@ def test_sampled_warp_without_a_sort_is_the_papers_estimator():
     assert abs(np.mean(values) - expected) < 4 * standard_error
 
 
+def test_first_violators_at_equal_keys_follow_the_draw_rule():
+    """Keys from 0 to 3 (ties everywhere): each slot's first violator is its violator of the
+    largest key, the smallest label among equal ones (``argmax``'s rule), and its misses the
+    negatives of a strictly larger key; a slot without a violator (or with a threshold of
+    +inf, an empty slot) has none. Plain loops against both forms (the int64 codes of the
+    PyTorch form need int64, which JAX lacks without x64)."""
+    rng = np.random.default_rng(11)
+    rows, width, few = 4, 40, 5
+    scores = rng.normal(size=(rows, width)).astype("float32")
+    neg = (rng.random((rows, width)) < 0.7).astype("float32")
+    threshold = rng.normal(size=(rows, few)).astype("float32")
+    threshold[0, 4] = np.inf
+    threshold[1, 0] = 5.0  # nothing passes
+    keys = rng.integers(0, 4, size=(rows, width)).astype("int32")
+    forms = [warp._first_violators]
+    if keras.backend.backend() != "jax":
+        forms.append(lambda *args: warp._first_violators_by_slot(*args, few))
+    for form in forms:
+        label, found, misses = (to_numpy(t) for t in form(
+            ops.convert_to_tensor(scores), ops.convert_to_tensor(neg),
+            ops.convert_to_tensor(threshold), ops.convert_to_tensor(keys)))
+        for r in range(rows):
+            for j in range(few):
+                passed = [v for v in range(width) if neg[r, v] and scores[r, v] > threshold[r, j]]
+                assert bool(found[r, j]) == bool(passed), (form, r, j)
+                if not passed:
+                    continue
+                best = max(keys[r, v] for v in passed)
+                assert label[r, j] == min(v for v in passed if keys[r, v] == best)
+                assert misses[r, j] == sum(1 for v in range(width) if neg[r, v]
+                                           and keys[r, v] > best)
+
+
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_few_positives_keep_the_nan_rule(name, monkeypatch):
     """NaN or +inf on a known label: the row's loss is NaN; on an unknown label: ignored."""
