@@ -73,7 +73,8 @@ def harmonic_numbers(num_labels, dtype):
     """
     dtype = keras.backend.standardize_dtype(dtype)
     if isinstance(num_labels, int):
-        return ops.convert_to_tensor(_static_harmonic_numbers(num_labels, dtype))
+        table = _harmonic_table if _torch_compiling() else _static_harmonic_numbers
+        return ops.convert_to_tensor(table(num_labels, dtype))
     r = ops.cast(ops.arange(0, num_labels + 1), dtype)
     big = ops.maximum(r, 8.0)
     inv2 = 1.0 / (big * big)
@@ -88,14 +89,31 @@ def harmonic_numbers(num_labels, dtype):
     return ops.where(r < 8.0, ops.take(small, index), series)
 
 
+def _harmonic_table(num_labels, dtype):
+    """`harmonic_numbers` of a static label count as a NumPy array (float64 sums)."""
+    values = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, num_labels + 1))])
+    return values.astype(dtype)
+
+
 @functools.lru_cache(maxsize=16)
 def _static_harmonic_numbers(num_labels, dtype):
-    """`harmonic_numbers` of a static label count as a NumPy array, computed once per count
-    and dtype (the loss runs every step; eager PyTorch would redo the float64 sums)."""
-    values = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, num_labels + 1))])
-    values = values.astype(dtype)
+    """`_harmonic_table` computed once per count and dtype (the loss runs every step; eager
+    PyTorch would redo the float64 sums)."""
+    values = _harmonic_table(num_labels, dtype)
     values.flags.writeable = False
     return values
+
+
+def _torch_compiling():
+    """True while ``torch.compile`` (``jit_compile=True`` on PyTorch) traces. NumPy code
+    there runs as traced tensors: a table cached from inside a trace is a view of one, and
+    every later trace that reads it fails (dynamo: "Expected np.nditer base"), so a trace
+    computes its own table (a constant of the compiled graph)."""
+    if keras.backend.backend() != "torch":
+        return False
+    import torch
+
+    return torch.compiler.is_compiling()
 
 
 EULER_GAMMA = 0.5772156649015329
