@@ -73,7 +73,7 @@ def harmonic_numbers(num_labels, dtype):
     """
     dtype = keras.backend.standardize_dtype(dtype)
     if isinstance(num_labels, int):
-        table = _harmonic_table if _torch_compiling() else _static_harmonic_numbers
+        table = _harmonic_table if torch_compiling() else _static_harmonic_numbers
         return ops.convert_to_tensor(table(num_labels, dtype))
     r = ops.cast(ops.arange(0, num_labels + 1), dtype)
     big = ops.maximum(r, 8.0)
@@ -104,11 +104,14 @@ def _static_harmonic_numbers(num_labels, dtype):
     return values
 
 
-def _torch_compiling():
-    """True while ``torch.compile`` (``jit_compile=True`` on PyTorch) traces. NumPy code
-    there runs as traced tensors: a table cached from inside a trace is a view of one, and
-    every later trace that reads it fails (dynamo: "Expected np.nditer base"), so a trace
-    computes its own table (a constant of the compiled graph)."""
+def torch_compiling():
+    """True while ``torch.compile`` (``jit_compile=True`` on PyTorch) traces.
+
+    NumPy code there runs as traced tensors: a harmonic table cached from inside a trace is
+    a view of one, and every later trace that reads it fails (dynamo: "Expected np.nditer
+    base"), so a trace computes its own (a constant of the compiled graph). Sampled WARP
+    also picks its compiled form by it (`warp._few_sampled_warp`).
+    """
     if keras.backend.backend() != "torch":
         return False
     import torch

@@ -40,6 +40,7 @@ from mlrank_keras.losses.kernels import (
     running_max,
     searchsorted_rows,
     take_rows,
+    torch_compiling,
 )
 from mlrank_keras.losses.seeds import step_seed
 from mlrank_keras.losses.slots import positive_slots, violators
@@ -102,7 +103,7 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
     order (decreasing key). A positive's first violator is its violator with the largest
     key, and the draws before it are the negatives with larger keys."""
     is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, few)
-    if keras.backend.backend() == "torch":
+    if keras.backend.backend() == "torch" and not torch_compiling():
         first, found, misses = _first_violators_by_slot(scores, neg, threshold, keys, few)
     else:
         first, found, misses = _first_violators(scores, neg, threshold, keys)
@@ -114,8 +115,8 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
 
 def _first_violators(scores, neg, threshold, keys):
     """Each slot's first violator, whether it has one, and its misses (the negatives of
-    larger key), from ``(rows, few, L)`` tensors (XLA fuses them on JAX; on TensorFlow
-    this costs less than `_first_violators_by_slot`)."""
+    larger key), from ``(rows, few, L)`` tensors (XLA fuses them on JAX, inductor under
+    ``torch.compile``; on TensorFlow this costs less than `_first_violators_by_slot`)."""
     violator_keys = ops.where(violators(scores, neg, threshold), keys[..., None, :], -1)
     first = ops.argmax(violator_keys, axis=-1)
     first_key = ops.squeeze(take_rows(violator_keys, first[..., None]), axis=-1)
@@ -126,7 +127,7 @@ def _first_violators(scores, neg, threshold, keys):
 
 
 def _first_violators_by_slot(scores, neg, threshold, keys, few):
-    """`_first_violators` one slot at a time over ``(rows, L)`` tensors (PyTorch).
+    """`_first_violators` one slot at a time over ``(rows, L)`` tensors (eager PyTorch).
 
     Each negative gets one int64 code, larger for an earlier draw: ``key * (L + 1) + L -
     label`` (at equal keys the smaller label first, as ``argmax``), 0 for the other labels.
