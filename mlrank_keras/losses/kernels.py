@@ -5,6 +5,7 @@ is exact at any score offset where the loss is shift invariant.
 """
 
 import functools
+import sys
 
 import keras
 import numpy as np
@@ -114,9 +115,9 @@ def torch_compiling():
     """
     if keras.backend.backend() != "torch":
         return False
-    import torch
-
-    return torch.compiler.is_compiling()
+    # Keras's PyTorch backend has loaded torch; looked up, not imported (the package
+    # imports no backend framework outside the data pipeline).
+    return sys.modules["torch"].compiler.is_compiling()
 
 
 EULER_GAMMA = 0.5772156649015329
