@@ -12,8 +12,8 @@ def positive_slots(scores, pos, margin, few):
     ``threshold`` is ``f_u - margin`` (a constant for the gradient), ``+inf`` in a slot
     with no positive, so that no negative passes it.
     """
-    slot, index = ops.top_k(pos, k=few, sorted=False)
-    return _slots(take_rows(scores, index), slot > 0, margin)
+    is_slot, pos_scores = _slot_scores(scores, pos, few)
+    return _slots(pos_scores, is_slot, margin)
 
 
 def centered_slots(scores, pos, margin, few):
@@ -25,14 +25,19 @@ def centered_slots(scores, pos, margin, few):
     offset as `center_scores` does, from the ``few`` slots instead of a masked maximum over
     the row (PyTorch's CPU ``where`` over ``(rows, L)`` costs several times a product).
     """
-    slot, index = ops.top_k(pos, k=few, sorted=False)
-    is_slot = slot > 0
-    pos_scores = take_rows(scores, index)
+    is_slot, pos_scores = _slot_scores(scores, pos, few)
     top = ops.stop_gradient(pos_scores)
     top = ops.where(ops.logical_and(is_slot, ops.isfinite(top)), top, -float("inf"))
     centre = ops.max(top, axis=-1, keepdims=True)
     centre = ops.where(ops.isfinite(centre), centre, ops.zeros_like(centre))
     return (scores - centre,) + _slots(pos_scores - centre, is_slot, margin)
+
+
+def _slot_scores(scores, pos, few):
+    """``(is_slot, pos_scores)``: one ``top_k`` of the positive mask puts the row's positives
+    in ``few`` slots (the empty ones last, with ``is_slot`` False)."""
+    slot, index = ops.top_k(pos, k=few, sorted=False)
+    return slot > 0, take_rows(scores, index)
 
 
 def _slots(pos_scores, is_slot, margin):
