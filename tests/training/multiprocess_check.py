@@ -4,9 +4,10 @@ Run as ``python -m tests.training.multiprocess_check OUT [--kill-after EPOCH]`` 
 ``KERAS_BACKEND=jax`` and either ``KERAS_DISTRIBUTION_*`` set (one process of a job, one
 CPU device each) or ``--devices 2`` (one process with two CPU devices). Each process
 writes its final weights to ``OUT/weights-<loss>-<process>.npz`` and its epoch logs to
-``OUT/history-<process>.json``; WARP trains under ``mk.distribute.BackupAndRestore``
+``OUT/history-<process>.json`` (rewritten at the end of every epoch, so a killed process
+leaves the epochs it finished); WARP trains under ``mk.distribute.BackupAndRestore``
 (``OUT/backup``), and ``--kill-after E`` kills the process (SIGKILL) at the end of epoch E
-of WARP's run, after the backup is written.
+of WARP's run, after the backup and the epoch's logs are written.
 """
 
 import argparse
@@ -45,6 +46,26 @@ LOSSES = {
 GLOBAL_BATCH = 16
 
 
+def write_history(history):
+    summary = {"processes": distribute.process_count(), "history": history}
+    (args.out / f"history-{distribute.process_index()}.json").write_text(json.dumps(summary))
+    return summary
+
+
+class RecordEpochs(keras.callbacks.Callback):
+    """Each epoch's logs into ``history[key]``, written out at once."""
+
+    def __init__(self, history, key):
+        super().__init__()
+        self.history, self.key = history, key
+
+    def on_epoch_end(self, epoch, logs=None):
+        record = self.history.setdefault(self.key, {})
+        for name, value in (logs or {}).items():
+            record.setdefault(name, []).append(float(value))
+        write_history(self.history)
+
+
 class KillAfter(keras.callbacks.Callback):
     def __init__(self, epoch):
         super().__init__()
@@ -68,13 +89,12 @@ def train(key, history):
         )
     x, y = features(n=128, dim=16, num_labels=20)
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(GLOBAL_BATCH, drop_remainder=True)
-    callbacks = []
+    callbacks = [RecordEpochs(history, key)]
     if key == "warp":
-        callbacks.append(distribute.BackupAndRestore(str(args.out / "backup")))
+        callbacks.insert(0, distribute.BackupAndRestore(str(args.out / "backup")))
         if args.kill_after is not None:
             callbacks.append(KillAfter(args.kill_after))
-    fit = model.fit(data, epochs=args.epochs, verbose=0, callbacks=callbacks, shuffle=False)
-    history[key] = fit.history
+    model.fit(data, epochs=args.epochs, verbose=0, callbacks=callbacks, shuffle=False)
     process = distribute.process_index()
     np.savez(args.out / f"weights-{key}-{process}.npz", *model.get_weights())
     distribute.save_model(model, args.out / f"{key}.keras")
@@ -122,10 +142,7 @@ def main():
     for key in LOSSES:
         train(key, history)
     train_on_files(history)
-    process = distribute.process_index()
-    summary = {"processes": distribute.process_count(), "history": history}
-    (args.out / f"history-{process}.json").write_text(json.dumps(summary))
-    print(json.dumps(summary))
+    print(json.dumps(write_history(history)))
 
 
 if __name__ == "__main__":
