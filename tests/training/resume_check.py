@@ -3,7 +3,8 @@
 ``python -m tests.training.resume_check BACKUP_DIR LOG [--kill-after N]``: appends each
 finished epoch's index to LOG; with ``--kill-after N`` the process kills itself (SIGKILL, as
 an out-of-memory killer or a pre-empted machine would) right after epoch N is backed up.
-Prints the final weights' checksum as JSON when training ends.
+Prints the final weights' checksum as JSON when training ends. The tests also call `train`
+in their own process for the run that is never interrupted.
 """
 
 import json
@@ -34,9 +35,8 @@ class Record(keras.callbacks.Callback):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def main():
-    backup, log = sys.argv[1], sys.argv[2]
-    kill_after = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--kill-after" else -1
+def train(backup, log, kill_after=-1):
+    """The model trained under BackupAndRestore; the final weights' checksum."""
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 10)).astype("float32")
@@ -46,7 +46,13 @@ def main():
     callbacks = [keras.callbacks.BackupAndRestore(backup), Record(log, kill_after)]
     model.fit(x, y, batch_size=16, epochs=EPOCHS, shuffle=False, verbose=0, callbacks=callbacks)
     weights = [np.asarray(w) for w in model.get_weights()]
-    print(json.dumps({"checksum": float(sum(np.abs(w).sum() for w in weights))}))
+    return float(sum(np.abs(w).sum() for w in weights))
+
+
+def main():
+    backup, log = sys.argv[1], sys.argv[2]
+    kill_after = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--kill-after" else -1
+    print(json.dumps({"checksum": train(backup, log, kill_after)}))
 
 
 if __name__ == "__main__":
