@@ -121,7 +121,7 @@ def torch_compiling():
 
 
 EULER_GAMMA = 0.5772156649015329
-_SMALL_HARMONIC = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, 9))])  # L(0)..L(8)
+_SMALL_HARMONIC = _harmonic_table(8, "float64")  # L(0)..L(8)
 
 
 def num_labels_of(scores):
