@@ -13,7 +13,7 @@ def positive_slots(scores, pos, margin, few):
     with no positive, so that no negative passes it.
     """
     is_slot, pos_scores = _slot_scores(scores, pos, few)
-    return _slots(pos_scores, is_slot, margin)
+    return slot_thresholds(pos_scores, is_slot, margin)
 
 
 def centered_slots(scores, pos, margin, few):
@@ -30,17 +30,23 @@ def centered_slots(scores, pos, margin, few):
     top = ops.where(ops.logical_and(is_slot, ops.isfinite(top)), top, -float("inf"))
     centre = ops.max(top, axis=-1, keepdims=True)
     centre = ops.where(ops.isfinite(centre), centre, ops.zeros_like(centre))
-    return (scores - centre,) + _slots(pos_scores - centre, is_slot, margin)
+    return (scores - centre,) + slot_thresholds(pos_scores - centre, is_slot, margin)
+
+
+def slot_labels(pos, few):
+    """``(is_slot, labels)``: one ``top_k`` of the positive mask puts the row's positives in
+    ``few`` slots (the empty ones last, with ``is_slot`` False)."""
+    slot, index = ops.top_k(pos, k=few, sorted=False)
+    return slot > 0, index
 
 
 def _slot_scores(scores, pos, few):
-    """``(is_slot, pos_scores)``: one ``top_k`` of the positive mask puts the row's positives
-    in ``few`` slots (the empty ones last, with ``is_slot`` False)."""
-    slot, index = ops.top_k(pos, k=few, sorted=False)
-    return slot > 0, take_rows(scores, index)
+    is_slot, index = slot_labels(pos, few)
+    return is_slot, take_rows(scores, index)
 
 
-def _slots(pos_scores, is_slot, margin):
+def slot_thresholds(pos_scores, is_slot, margin):
+    """``(is_slot, pos_scores, threshold)`` from the slots' scores, as `positive_slots`."""
     threshold = ops.where(
         is_slot, ops.stop_gradient(pos_scores) - margin, ops.full_like(pos_scores, float("inf"))
     )

@@ -45,7 +45,7 @@ from mlrank_keras.losses.kernels import (
     torch_compiling,
 )
 from mlrank_keras.losses.seeds import step_seed
-from mlrank_keras.losses.slots import positive_slots, violators
+from mlrank_keras.losses.slots import slot_labels, slot_thresholds, violators
 from mlrank_keras.losses.sorting import (
     by_positive_count,
     counted_tiers,
@@ -104,14 +104,20 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
     """Sampled WARP for rows with at most ``few`` positives, without a sort: the same draw
     order (decreasing key). A positive's first violator is its violator with the largest
     key, and the draws before it are the negatives with larger keys."""
-    is_slot, pos_scores, threshold = positive_slots(scores, pos, margin, few)
+    is_slot, slot = slot_labels(pos, few)
+    _, _, threshold = slot_thresholds(
+        take_rows(ops.stop_gradient(scores), slot), is_slot, margin)
     if keras.backend.backend() == "torch" and not torch_compiling():
         first, found, misses = _first_violators_by_slot(scores, neg, threshold, keys, few)
     else:
         first, found, misses = _first_violators(scores, neg, threshold, keys)
     found = ops.cast(ops.logical_and(is_slot, found), scores.dtype)
     weight = _sampled_weight(misses, num_labels_of(scores), harmonic, scores.dtype)
-    violator_score = ops.where(found > 0, take_rows(scores, first), 0.0)
+    # The positives' and their first violators' scores in one gather (one gradient buffer)
+    taken = take_rows(scores, ops.concatenate(
+        [ops.cast(slot, "int32"), ops.cast(first, "int32")], axis=-1))
+    pos_scores, violator_score = taken[..., :few], taken[..., few:]
+    violator_score = ops.where(found > 0, violator_score, 0.0)
     return ops.sum(masked(margin - pos_scores + violator_score, found * weight), axis=-1)
 
 
@@ -128,34 +134,88 @@ def _first_violators(scores, neg, threshold, keys):
     return first, first_key >= 0, misses
 
 
-def _first_violators_by_slot(scores, neg, threshold, keys, few):
-    """`_first_violators` one slot at a time over ``(rows, L)`` tensors (eager PyTorch).
+DRAW_PREFIX = 64
+"""On eager PyTorch, sampled WARP first looks for each positive's first violator among
+the row's first ``DRAW_PREFIX`` draws (see `_first_violators_by_slot`)."""
 
-    Each negative gets one int64 code, larger for an earlier draw: ``key * (L + 1) + L -
-    label`` (at equal keys the smaller label first, as ``argmax``), 0 for the other labels.
-    A slot's first violator is the largest code among the negatives that pass its threshold,
-    a ``max`` of a product; the label is read off the code. Eager PyTorch runs a ``where``
-    and an ``argmax`` over ``(rows, few, L)`` several times slower than this, and every
-    fresh buffer of that size costs page faults.
+
+def _first_violators_by_slot(scores, neg, threshold, keys, few):
+    """`_first_violators` over ``(rows, L)`` tensors, for eager PyTorch.
+
+    The paper's sampler stops at the first violator, so it costs few draws while a positive
+    has many violators. Likewise, the row's first `DRAW_PREFIX` draws (a ``top_k`` of the
+    keys) are compared with every slot's threshold first (`_first_draws`); only a slot whose
+    violators all come later, and only where the row has one (its largest negative score
+    passes the threshold), takes a pass over the row (`_later_first_violators`). Same draws
+    either way. A draw is named by an int64 code, larger for an earlier draw: ``key * (L +
+    1) + L - label`` (at equal keys the smaller label first, as ``argmax``). Eager PyTorch
+    runs a ``where`` and an ``argmax`` over ``(rows, few, L)`` several times slower than
+    this, and every fresh buffer of that size costs page faults.
     """
     num_labels = num_labels_of(scores)
     block = num_labels + 1
-    order = num_labels - ops.arange(num_labels, dtype="int64")
-    code = (ops.cast(keys, "int64") * block + order) * ops.cast(neg > 0, "int64")
     constant = ops.stop_gradient(scores)
-    codes, misses = [], []
-    for slot in range(few):
-        passed = constant > threshold[..., slot:slot + 1]
-        first = ops.max(code * ops.cast(passed, "int64"), axis=-1, keepdims=True)
-        codes.append(first)
-        # The misses: negatives of a larger key (the last code of the first one's key is
-        # first - first % block + L), the rule of the other paths.
-        misses.append(ops.sum(code > first - first % block + num_labels, axis=-1,
-                              keepdims=True))
-    first = ops.concatenate(codes, axis=-1)
+    first, misses, later = _first_draws(constant, neg, threshold, keys, block)
+    # Host syncs, cheap on eager PyTorch (the only caller besides the tests).
+    if bool(ops.any(later)):
+        top = ops.max(ops.where(neg > 0, constant, -float("inf")), axis=-1, keepdims=True)
+        later = ops.logical_and(later, top > threshold)
+        slots = ops.convert_to_numpy(ops.any(later, axis=0))
+        if slots.any():
+            first, misses = _later_first_violators(
+                constant, neg, threshold, keys, later, [s for s in range(few) if slots[s]],
+                first, misses, block)
     found = first > 0
     label = ops.where(found, num_labels - first % block, ops.zeros_like(first))
-    return label, found, ops.concatenate(misses, axis=-1)
+    return label, found, misses
+
+
+def _first_draws(constant, neg, threshold, keys, block):
+    """Each slot's first violator among the row's first `DRAW_PREFIX` draws: its code (0
+    if none), its misses, and which slots (not empty) have none there.
+
+    The prefix holds the labels of a key above the ``DRAW_PREFIX``-th largest: every label
+    of a larger key than any of them is there too, so a first violator found there and its
+    misses (the negatives of a larger key) are those of the whole row; the positives and
+    unknown labels among them are no draws."""
+    num_labels = block - 1
+    drawn_key, label = ops.top_k(keys, k=min(DRAW_PREFIX, num_labels), sorted=True)
+    is_draw = ops.logical_and(take_rows(neg, label) > 0, drawn_key > drawn_key[..., -1:])
+    hit = ops.logical_and(take_rows(constant, label)[..., None, :] > threshold[..., :, None],
+                          is_draw[..., None, :])
+    drawn_key = ops.cast(drawn_key, "int64")
+    code = drawn_key * block + num_labels - ops.cast(label, "int64")
+    first = ops.max(code[..., None, :] * ops.cast(hit, "int64"), axis=-1)
+    earlier = ops.logical_and(is_draw[..., None, :],
+                              drawn_key[..., None, :] > (first // block)[..., :, None])
+    misses = ops.sum(earlier, axis=-1)
+    later = ops.logical_and(first == 0, threshold < float("inf"))
+    return first, misses, later
+
+
+def _later_first_violators(constant, neg, threshold, keys, later, slots, first, misses,
+                           block):
+    """For the given slots, where ``later`` holds, the first violator by a pass over the
+    row: its label the first ``argmax`` of ``key + 1`` among the negatives that pass the
+    threshold (0 for the other labels), its misses the negatives of a larger key."""
+    num_labels = block - 1
+    negative_keys = (keys + 1) * ops.cast(neg > 0, "int32")  # 31-bit keys: no overflow
+    firsts, counts = [], []
+    for slot in range(ops.shape(first)[-1]):
+        here = first[..., slot:slot + 1]
+        count = misses[..., slot:slot + 1]
+        if slot in slots:
+            use = later[..., slot:slot + 1]
+            passed = ops.cast(constant > threshold[..., slot:slot + 1], "int32")
+            label = ops.argmax(negative_keys * passed, axis=-1)[..., None]
+            key = take_rows(negative_keys, label)  # 0: no violator
+            drawn_before = ops.sum(negative_keys > key, axis=-1, keepdims=True)
+            code = (ops.cast(key, "int64") - 1) * block + num_labels - ops.cast(label, "int64")
+            here = ops.where(use, ops.where(key > 0, code, 0), here)
+            count = ops.where(use, ops.cast(drawn_before, count.dtype), count)
+        firsts.append(here)
+        counts.append(count)
+    return ops.concatenate(firsts, axis=-1), ops.concatenate(counts, axis=-1)
 
 
 def _counted_sampled_warp(scores, pos, neg, margin, harmonic, keys, size):

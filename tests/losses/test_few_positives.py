@@ -44,9 +44,11 @@ def labels_with_few_positives(rows, width, most, seed):
     return y
 
 
+@pytest.mark.parametrize("prefix", [1, warp.DRAW_PREFIX])
 @pytest.mark.parametrize("name", sorted(LOSSES))
-def test_few_positives_match_the_references_and_the_sorted_path(name, monkeypatch):
+def test_few_positives_match_the_references_and_the_sorted_path(name, prefix, monkeypatch):
     loss, reference = LOSSES[name]
+    monkeypatch.setattr(warp, "DRAW_PREFIX", prefix)  # 1: later first violators (PyTorch)
     y = labels_with_few_positives(6, 160, most=8, seed=1)
     rng = np.random.default_rng(2)
     f = rng.normal(size=y.shape).astype("float32")
@@ -92,12 +94,15 @@ def test_sampled_warp_without_a_sort_is_the_papers_estimator():
     assert abs(np.mean(values) - expected) < 4 * standard_error
 
 
-def test_first_violators_at_equal_keys_follow_the_draw_rule():
+@pytest.mark.parametrize("prefix", [1, 3, 64])
+def test_first_violators_at_equal_keys_follow_the_draw_rule(prefix, monkeypatch):
     """Keys from 0 to 3 (ties everywhere): each slot's first violator is its violator of the
     largest key, the smallest label among equal ones (``argmax``'s rule), and its misses the
     negatives of a strictly larger key; a slot without a violator (or with a threshold of
     +inf, an empty slot) has none. Plain loops against both forms (the int64 codes of the
-    PyTorch form need int64, which JAX lacks without x64)."""
+    PyTorch form need int64, which JAX lacks without x64); the PyTorch form looks among the
+    first ``prefix`` draws first (1: nearly every slot passes over the row, 64: none)."""
+    monkeypatch.setattr(warp, "DRAW_PREFIX", prefix)
     rng = np.random.default_rng(11)
     rows, width, few = 4, 40, 5
     scores = rng.normal(size=(rows, width)).astype("float32")
