@@ -77,10 +77,11 @@ def _draw_keys(scores, seed):
 
 
 def _sampled_weight(misses, num_labels, harmonic, dtype):
-    """``L(floor((c - 1) / s))`` after ``s = misses + 1`` draws, a constant."""
-    trials = ops.cast(misses, dtype) + 1.0
-    rank = ops.floor((ops.cast(num_labels, dtype) - 1.0) / trials)
-    return ops.stop_gradient(ops.take(harmonic, ops.cast(rank, "int32")))
+    """``L(floor((c - 1) / s))`` after ``s = misses + 1`` draws, a constant (an integer
+    division: exact at any label count)."""
+    misses = ops.cast(misses, "int32")
+    rank = (ops.cast(num_labels, "int32") - 1) // (misses + 1)
+    return ops.stop_gradient(ops.cast(ops.take(harmonic, rank), dtype))
 
 
 def _sampled_warp(scores, pos, neg, margin, harmonic, keys):
