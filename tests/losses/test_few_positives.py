@@ -257,7 +257,7 @@ def counted(monkeypatch):
 
 
 # Sampled WARP's counted path takes exact integer maxima per segment; Keras's PyTorch
-# `segment_max` computes them in float32 (keys of 31 bits lose their low bits), so that path
+# `segment_max` computes them in float32 (keys of 28 bits lose their low bits), so that path
 # runs on JAX only (where it is taken) and is checked on JAX and TensorFlow.
 COUNTED_SAMPLED = keras.backend.backend() != "torch"
 
