@@ -1,16 +1,18 @@
-"""What sampled WARP's few-positives step must cost on eager PyTorch, part by part.
+"""What sampled WARP's few-positives step costs on eager PyTorch, part by part.
 
 Usage: ``KERAS_BACKEND=torch python benchmarks/warp_floor.py [--labels 10000] [--slots 8]``
 
 At B = 32 rows, each part's time as a ratio to the BCE step (forward and backward) measured
 in the same process, interleaved: the draw of one random key per label (as the loss draws
-it, through ``keras.random.randint``, and with PyTorch's generator directly at two ranges),
-and the three passes each positive slot takes over ``(B, L)`` in
-``warp._first_violators_by_slot`` (its threshold comparison, the product and ``max`` that
-give its first violator, the count of the negatives drawn before it). Their sum is the
-floor of that form before the label masks, the slots' ``top_k``, the weights and the
-backward pass, set beside the whole step (``WARPLoss(rank_estimate="sampled")``, the
-labels of ``benchmarks/losses.py`` with ``--slots`` positives a row).
+it, through ``keras.random.randint`` below ``2**28 - 1``, and with PyTorch's generator
+directly at two ranges), the ``top_k`` of the keys that gives every row's first
+``warp.DRAW_PREFIX`` draws (`warp._first_draws`), and the three passes over ``(B, L)`` that
+a slot takes only where its first violator comes after them
+(`warp._later_first_violators`: its threshold comparison, the ``argmax`` of the passing
+negatives' keys, the count of the negatives drawn before it). The key draw and the
+``top_k`` are the floor every step pays, set beside the whole step
+(``WARPLoss(rank_estimate="sampled")``, the labels of ``benchmarks/losses.py`` with
+``--slots`` positives a row).
 """
 
 import argparse
@@ -31,6 +33,7 @@ import keras  # noqa: E402
 import losses as loss_bench  # noqa: E402
 
 from mlrank_keras.losses import WARPLoss  # noqa: E402
+from mlrank_keras.losses import warp as warp_module  # noqa: E402
 
 
 def median_ratio(step, base, repeats):
@@ -63,20 +66,24 @@ def main():
     warp = loss_bench.make_step(WARPLoss(rank_estimate="sampled", seed=0))
     seed = keras.random.SeedGenerator(0)
     generator = torch.Generator().manual_seed(0)
-    code = torch.randint(0, 2**31 * (num_labels + 1), (rows, num_labels))
+    keys = torch.randint(0, 2**28 - 1, (rows, num_labels), dtype=torch.int32)
+    negative_keys = keys + 1
     threshold = f[:, :1] - 1.0
-    passed = f > threshold
-    first = code.amax(-1, keepdim=True)
+    passed = (f > threshold).to(torch.int32)
+    first = negative_keys.amax(-1, keepdim=True)
     parts = {
-        "key draw, keras.random.randint [0, 2**31 - 1)": lambda: keras.random.randint(
-            (rows, num_labels), 0, 2**31 - 1, dtype="int32", seed=seed),
-        "key draw, torch.randint [0, 2**31 - 1)": lambda: torch.randint(
+        "key draw, as the loss: keras.random.randint [0, 2**28 - 1)": lambda: keras.random.randint(
+            (rows, num_labels), 0, 2**28 - 1, dtype="int32", seed=seed),
+        "key draw, torch.randint [0, 2**31 - 1) (two 32-bit words a key)": lambda: torch.randint(
             0, 2**31 - 1, (rows, num_labels), generator=generator, dtype=torch.int32),
-        "key draw, torch.randint [0, 2**28 - 1) (one 32-bit word a key)": lambda: torch.randint(
+        "key draw, torch.randint [0, 2**28 - 1) (one word a key)": lambda: torch.randint(
             0, 2**28 - 1, (rows, num_labels), generator=generator, dtype=torch.int32),
-        "a slot: threshold comparison": lambda: f > threshold,
-        "a slot: first violator (int64 product, max)": lambda: (code * passed).amax(-1),
-        "a slot: draws before it (count)": lambda: (code > first).sum(-1),
+        f"first draws: top_k of the keys, k = {warp_module.DRAW_PREFIX}": lambda: torch.topk(
+            keys, min(warp_module.DRAW_PREFIX, num_labels)),
+        "a later slot: threshold comparison": lambda: f > threshold,
+        "a later slot: first violator (int32 product, argmax)": lambda: (
+            negative_keys * passed).argmax(-1),
+        "a later slot: draws before it (count)": lambda: (negative_keys > first).sum(-1),
     }
     bce_seconds = None
     ratio = {}
@@ -90,11 +97,11 @@ def main():
           f"{bce_seconds * 1e3:.2f} ms; ratios to it (median of {args.repeats}):")
     for name, value in ratio.items():
         print(f"  {value:6.2f}x  {name}")
-    per_slot = sum(v for k, v in ratio.items() if k.startswith("a slot"))
-    floor = ratio["key draw, keras.random.randint [0, 2**31 - 1)"] + args.slots * per_slot
-    print(f"  {floor:6.2f}x  floor: the key draw and {args.slots} slots of "
-          f"{per_slot:.2f}x (no masks, top_k, weights or backward)")
-
+    floor = (ratio["key draw, as the loss: keras.random.randint [0, 2**28 - 1)"]
+             + ratio[f"first draws: top_k of the keys, k = {warp_module.DRAW_PREFIX}"])
+    per_slot = sum(v for k, v in ratio.items() if k.startswith("a later slot"))
+    print(f"  {floor:6.2f}x  floor: the key draw and the top_k (no masks, weights or "
+          f"backward); {per_slot:.2f}x more for each slot whose first violator comes later")
 
 if __name__ == "__main__":
     main()
