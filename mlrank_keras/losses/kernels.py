@@ -228,4 +228,4 @@ def masked(x, mask):
     The losses weight scores and hinges by 0/1 label masks; a plain product turns a score
     of ``-inf`` on a label the mask leaves out into NaN (``0 * inf``).
     """
-    return ops.where(mask > 0, x * mask, ops.zeros_like(x))
+    return ops.where(mask > 0, x, 0.0) * mask
