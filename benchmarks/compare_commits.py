@@ -86,6 +86,9 @@ def main():
     parser.add_argument("--positives", default="8", help='a count per row, or "2%%"')
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
     parser.add_argument("--repeats", type=int, default=60)
+    parser.add_argument("--shift", type=float, default=0.0,
+                        help="added to the positives' scores (0: scores of an untrained "
+                             "model; 2 to 4: a model that ranks most positives high)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         extract_base(args.base, folder)
@@ -96,8 +99,11 @@ def main():
         y, f = loss_bench.make_inputs(args.labels, positives=positives)
         import keras
 
+        f = f + args.shift * y
+        shifted = f", positives' scores + {args.shift:g}" if args.shift else ""
         print(f"## {keras.backend.backend()}, B={loss_bench.BATCH}, L={args.labels:,}, "
-              f"{args.positives} positives a row: {args.base} and now, ratio to BCE\n")
+              f"{args.positives} positives a row{shifted}: {args.base} and now, ratio to "
+              "BCE\n")
         print(f"| loss | {args.base} | now |\n|---|---|---|")
         for name in args.cases:
             found = compare(name, base_losses, losses, y, f, args.repeats)
