@@ -65,8 +65,8 @@ def compare(name, base_losses, losses, y, f, repeats):
     steps = {"base": loss_bench.make_step(CASES[name](base_losses)),
              "now": loss_bench.make_step(CASES[name](losses))}
     for step in (bce, *steps.values()):
-        step(y, f)
-        step(y, f)
+        for _ in range(loss_bench.WARM_UP):
+            step(y, f)
     ratios = {key: [] for key in steps}
     for i in range(repeats):
         for key in (("base", "now") if i % 2 else ("now", "base")):
