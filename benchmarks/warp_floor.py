@@ -6,10 +6,10 @@ At B = 32 rows, each part's time as a ratio to the BCE step (forward and backwar
 in the same process, interleaved: the draw of one random key per label (as the loss draws
 it, through ``keras.random.randint`` below ``2**28 - 1``, and with PyTorch's generator
 directly at two ranges), the ``top_k`` of the keys that gives every row's first
-``warp.DRAW_PREFIX`` draws (`warp._first_draws`), and the three passes over ``(B, L)`` that
-a slot takes only where its first violator comes after them
-(`warp._later_first_violators`: its threshold comparison, the ``argmax`` of the passing
-negatives' keys, the count of the negatives drawn before it). The key draw and the
+``first_draws.DRAW_PREFIX`` draws (`first_draws._first_draws`), and the three passes over
+``(B, L)`` that a slot takes only where its first violator comes after them
+(`first_draws._later_first_violators`: its threshold comparison, the ``argmax`` of the
+passing negatives' keys, the count of the negatives drawn before it). The key draw and the
 ``top_k`` are the floor every step pays, set beside the whole step
 (``WARPLoss(rank_estimate="sampled")``, the labels of ``benchmarks/losses.py`` with
 ``--slots`` positives a row).
@@ -32,8 +32,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import keras  # noqa: E402
 import losses as loss_bench  # noqa: E402
 
-from mlrank_keras.losses import WARPLoss  # noqa: E402
-from mlrank_keras.losses import warp as warp_module  # noqa: E402
+from mlrank_keras.losses import (
+    WARPLoss,  # noqa: E402
+    first_draws,  # noqa: E402
+)
 
 
 def median_ratio(step, base, repeats):
@@ -78,8 +80,8 @@ def main():
             0, 2**31 - 1, (rows, num_labels), generator=generator, dtype=torch.int32),
         "key draw, torch.randint [0, 2**28 - 1) (one word a key)": lambda: torch.randint(
             0, 2**28 - 1, (rows, num_labels), generator=generator, dtype=torch.int32),
-        f"first draws: top_k of the keys, k = {warp_module.DRAW_PREFIX}": lambda: torch.topk(
-            keys, min(warp_module.DRAW_PREFIX, num_labels)),
+        f"first draws: top_k of the keys, k = {first_draws.DRAW_PREFIX}": lambda: torch.topk(
+            keys, min(first_draws.DRAW_PREFIX, num_labels)),
         "a later slot: threshold comparison": lambda: f > threshold,
         "a later slot: first violator (int32 product, argmax)": lambda: (
             negative_keys * passed).argmax(-1),
@@ -98,7 +100,7 @@ def main():
     for name, value in ratio.items():
         print(f"  {value:6.2f}x  {name}")
     floor = (ratio["key draw, as the loss: keras.random.randint [0, 2**28 - 1)"]
-             + ratio[f"first draws: top_k of the keys, k = {warp_module.DRAW_PREFIX}"])
+             + ratio[f"first draws: top_k of the keys, k = {first_draws.DRAW_PREFIX}"])
     per_slot = sum(v for k, v in ratio.items() if k.startswith("a later slot"))
     print(f"  {floor:6.2f}x  floor: the key draw and the top_k (no masks, weights or "
           f"backward); {per_slot:.2f}x more for each slot whose first violator comes later")

@@ -37,6 +37,7 @@ from keras import ops
 from mlrank_keras.api import register
 from mlrank_keras.labels import prepare_inputs
 from mlrank_keras.losses.base import MultilabelLoss, per_sample
+from mlrank_keras.losses.first_draws import first_violators_by_slot
 from mlrank_keras.losses.kernels import (
     harmonic_numbers,
     masked,
@@ -75,8 +76,8 @@ def _draw_keys(scores, seed):
     decreasing key (ties are rare and broken by label index, see the module docstring).
 
     PyTorch's CPU ``randint`` takes one 32-bit word of its generator a key for a range
-    below ``2**28`` and two from there on: 31-bit keys cost a third more to draw (0.93
-    against 0.63 ms at 32 x 10,000), for 8 times fewer ties."""
+    below ``2**28`` and two from there on: 31-bit keys took half as long again to draw
+    (0.93 against 0.63 ms at 32 x 10,000), for 8 times fewer ties."""
     return keras.random.randint(
         ops.shape(scores), 0, 2**28 - 1, dtype="int32", seed=step_seed(seed, scores)
     )
@@ -115,7 +116,7 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
     _, _, threshold = slot_thresholds(
         take_rows(ops.stop_gradient(scores), slot), is_slot, margin)
     if keras.backend.backend() == "torch" and not torch_compiling():
-        first, found, misses = _first_violators_by_slot(scores, neg, threshold, keys, few)
+        first, found, misses = first_violators_by_slot(scores, neg, threshold, keys, few)
     else:
         first, found, misses = _first_violators(scores, neg, threshold, keys)
     found = ops.cast(ops.logical_and(is_slot, found), scores.dtype)
@@ -131,7 +132,8 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
 def _first_violators(scores, neg, threshold, keys):
     """Each slot's first violator, whether it has one, and its misses (the negatives of
     larger key), from ``(rows, few, L)`` tensors (XLA fuses them on JAX, inductor under
-    ``torch.compile``; on TensorFlow this costs less than `_first_violators_by_slot`)."""
+    ``torch.compile``; on TensorFlow this costs less than
+    `mlrank_keras.losses.first_draws.first_violators_by_slot`)."""
     violator_keys = ops.where(violators(scores, neg, threshold), keys[..., None, :], -1)
     first = ops.argmax(violator_keys, axis=-1)
     first_key = ops.squeeze(take_rows(violator_keys, first[..., None]), axis=-1)
@@ -139,90 +141,6 @@ def _first_violators(scores, neg, threshold, keys):
     # A sum of booleans: PyTorch counts them without a float copy of (rows, few, L).
     misses = ops.sum(negative_keys[..., None, :] > first_key[..., :, None], axis=-1)
     return first, first_key >= 0, misses
-
-
-DRAW_PREFIX = 64
-"""On eager PyTorch, sampled WARP first looks for each positive's first violator among
-the row's first ``DRAW_PREFIX`` draws (see `_first_violators_by_slot`)."""
-
-
-def _first_violators_by_slot(scores, neg, threshold, keys, few):
-    """`_first_violators` over ``(rows, L)`` tensors, for eager PyTorch.
-
-    The paper's sampler stops at the first violator, so it costs few draws while a positive
-    has many violators. Likewise, the row's first `DRAW_PREFIX` draws (a ``top_k`` of the
-    keys) are compared with every slot's threshold first (`_first_draws`); only a slot whose
-    violators all come later, and only where the row has one (its largest negative score
-    passes the threshold), takes a pass over the row (`_later_first_violators`). Same draws
-    either way. A draw is named by an int64 code, larger for an earlier draw: ``key * (L +
-    1) + L - label`` (at equal keys the smaller label first, as ``argmax``). Eager PyTorch
-    runs a ``where`` and an ``argmax`` over ``(rows, few, L)`` several times slower than
-    this, and every fresh buffer of that size costs page faults.
-    """
-    num_labels = num_labels_of(scores)
-    block = num_labels + 1
-    constant = ops.stop_gradient(scores)
-    first, misses, later = _first_draws(constant, neg, threshold, keys, block)
-    # Host syncs, cheap on eager PyTorch (the only caller besides the tests).
-    if bool(ops.any(later)):
-        top = ops.max(ops.where(neg > 0, constant, -float("inf")), axis=-1, keepdims=True)
-        later = ops.logical_and(later, top > threshold)
-        slots = ops.convert_to_numpy(ops.any(later, axis=0))
-        if slots.any():
-            first, misses = _later_first_violators(
-                constant, neg, threshold, keys, later, [s for s in range(few) if slots[s]],
-                first, misses, block)
-    found = first > 0
-    label = ops.where(found, num_labels - first % block, ops.zeros_like(first))
-    return label, found, misses
-
-
-def _first_draws(constant, neg, threshold, keys, block):
-    """Each slot's first violator among the row's first `DRAW_PREFIX` draws: its code (0
-    if none), its misses, and which slots (not empty) have none there.
-
-    The prefix holds the labels of a key above the ``DRAW_PREFIX``-th largest: every label
-    of a larger key than any of them is there too, so a first violator found there and its
-    misses (the negatives of a larger key) are those of the whole row; the positives and
-    unknown labels among them are no draws."""
-    num_labels = block - 1
-    drawn_key, label = ops.top_k(keys, k=min(DRAW_PREFIX, num_labels), sorted=True)
-    is_draw = ops.logical_and(take_rows(neg, label) > 0, drawn_key > drawn_key[..., -1:])
-    hit = ops.logical_and(take_rows(constant, label)[..., None, :] > threshold[..., :, None],
-                          is_draw[..., None, :])
-    drawn_key = ops.cast(drawn_key, "int64")
-    code = drawn_key * block + num_labels - ops.cast(label, "int64")
-    first = ops.max(code[..., None, :] * ops.cast(hit, "int64"), axis=-1)
-    earlier = ops.logical_and(is_draw[..., None, :],
-                              drawn_key[..., None, :] > (first // block)[..., :, None])
-    misses = ops.sum(earlier, axis=-1)
-    later = ops.logical_and(first == 0, threshold < float("inf"))
-    return first, misses, later
-
-
-def _later_first_violators(constant, neg, threshold, keys, later, slots, first, misses,
-                           block):
-    """For the given slots, where ``later`` holds, the first violator by a pass over the
-    row: its label the first ``argmax`` of ``key + 1`` among the negatives that pass the
-    threshold (0 for the other labels), its misses the negatives of a larger key."""
-    num_labels = block - 1
-    negative_keys = (keys + 1) * ops.cast(neg > 0, "int32")  # keys < 2**31 - 1
-    firsts, counts = [], []
-    for slot in range(ops.shape(first)[-1]):
-        here = first[..., slot:slot + 1]
-        count = misses[..., slot:slot + 1]
-        if slot in slots:
-            use = later[..., slot:slot + 1]
-            passed = ops.cast(constant > threshold[..., slot:slot + 1], "int32")
-            label = ops.argmax(negative_keys * passed, axis=-1)[..., None]
-            key = take_rows(negative_keys, label)  # 0: no violator
-            drawn_before = ops.sum(negative_keys > key, axis=-1, keepdims=True)
-            code = (ops.cast(key, "int64") - 1) * block + num_labels - ops.cast(label, "int64")
-            here = ops.where(use, ops.where(key > 0, code, 0), here)
-            count = ops.where(use, ops.cast(drawn_before, count.dtype), count)
-        firsts.append(here)
-        counts.append(count)
-    return ops.concatenate(firsts, axis=-1), ops.concatenate(counts, axis=-1)
 
 
 def _counted_sampled_warp(scores, pos, neg, margin, harmonic, keys, size):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from mlrank_keras.losses import pairwise_hinge_loss, sorting, warp, warp_loss
+from mlrank_keras.losses import first_draws, pairwise_hinge_loss, sorting, warp, warp_loss
 from tests.helpers import to_numpy, value_and_gradient
 from tests.losses import references, test_base
 
@@ -44,11 +44,11 @@ def labels_with_few_positives(rows, width, most, seed):
     return y
 
 
-@pytest.mark.parametrize("prefix", [1, warp.DRAW_PREFIX])
+@pytest.mark.parametrize("prefix", [1, first_draws.DRAW_PREFIX])
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_few_positives_match_the_references_and_the_sorted_path(name, prefix, monkeypatch):
     loss, reference = LOSSES[name]
-    monkeypatch.setattr(warp, "DRAW_PREFIX", prefix)  # 1: later first violators (PyTorch)
+    monkeypatch.setattr(first_draws, "DRAW_PREFIX", prefix)  # 1: later first violators (PyTorch)
     y = labels_with_few_positives(6, 160, most=8, seed=1)
     rng = np.random.default_rng(2)
     f = rng.normal(size=y.shape).astype("float32")
@@ -102,7 +102,7 @@ def test_first_violators_at_equal_keys_follow_the_draw_rule(prefix, monkeypatch)
     +inf, an empty slot) has none. Plain loops against both forms (the int64 codes of the
     PyTorch form need int64, which JAX lacks without x64); the PyTorch form looks among the
     first ``prefix`` draws first (1: nearly every slot passes over the row, 64: none)."""
-    monkeypatch.setattr(warp, "DRAW_PREFIX", prefix)
+    monkeypatch.setattr(first_draws, "DRAW_PREFIX", prefix)
     rng = np.random.default_rng(11)
     rows, width, few = 4, 40, 5
     scores = rng.normal(size=(rows, width)).astype("float32")
@@ -113,7 +113,7 @@ def test_first_violators_at_equal_keys_follow_the_draw_rule(prefix, monkeypatch)
     keys = rng.integers(0, 4, size=(rows, width)).astype("int32")
     forms = [warp._first_violators]
     if keras.backend.backend() != "jax":
-        forms.append(lambda *args: warp._first_violators_by_slot(*args, few))
+        forms.append(lambda *args: first_draws.first_violators_by_slot(*args, few))
     for form in forms:
         label, found, misses = (to_numpy(t) for t in form(
             ops.convert_to_tensor(scores), ops.convert_to_tensor(neg),
