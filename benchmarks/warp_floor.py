@@ -32,10 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import keras  # noqa: E402
 import losses as loss_bench  # noqa: E402
 
-from mlrank_keras.losses import (
-    WARPLoss,  # noqa: E402
-    first_draws,  # noqa: E402
-)
+from mlrank_keras.losses import WARPLoss, first_draws  # noqa: E402
 
 
 def median_ratio(step, base, repeats):
@@ -92,7 +89,7 @@ def main():
     for name, part in [("BCE step", lambda: bce(y, f))] + list(parts.items()) + [
         (f"sampled WARP step, {args.slots} positives a row", lambda: warp(y, f))
     ]:
-        for _ in range(5):
+        for _ in range(loss_bench.WARM_UP):
             part()
         ratio[name], bce_seconds = median_ratio(part, lambda: bce(y, f), args.repeats)
     print(f"torch {torch.__version__}, B = {rows}, L = {num_labels}, BCE step "
