@@ -16,7 +16,7 @@ from mlrank_keras.losses.kernels import num_labels_of, take_rows
 DRAW_PREFIX = 64
 
 
-def first_violators_by_slot(scores, neg, threshold, keys, few):
+def first_violators_by_slot(scores, neg, threshold, keys):
     """`mlrank_keras.losses.warp._first_violators` over ``(rows, L)`` tensors, for eager
     PyTorch: each slot's first violator (its label), whether it has one, and its misses.
 
@@ -25,8 +25,8 @@ def first_violators_by_slot(scores, neg, threshold, keys, few):
     keys) are compared with every slot's threshold first (`_first_draws`); only a slot whose
     violators all come later, and only where the row has one (its largest negative score
     passes the threshold), takes a pass over the row (`_later_first_violators`). Same draws
-    either way. A draw is named by an int64 code, larger for an earlier draw: ``key * (L +
-    1) + L - label`` (at equal keys the smaller label first, as ``argmax``). Eager PyTorch
+    either way. A draw is named by an int64 code (`_code`), larger for an earlier draw.
+    Eager PyTorch
     runs a ``where`` and an ``argmax`` over ``(rows, few, L)`` several times slower than
     this, and every fresh buffer of that size costs page faults.
     """
@@ -41,8 +41,7 @@ def first_violators_by_slot(scores, neg, threshold, keys, few):
         slots = ops.convert_to_numpy(ops.any(later, axis=0))
         if slots.any():
             first, misses = _later_first_violators(
-                constant, neg, threshold, keys, later, [s for s in range(few) if slots[s]],
-                first, misses, block)
+                constant, neg, threshold, keys, later, slots, first, misses, block)
     found = first > 0
     label = ops.where(found, num_labels - first % block, ops.zeros_like(first))
     return label, found, misses
@@ -62,7 +61,7 @@ def _first_draws(constant, neg, threshold, keys, block):
     hit = ops.logical_and(take_rows(constant, label)[..., None, :] > threshold[..., :, None],
                           is_draw[..., None, :])
     drawn_key = ops.cast(drawn_key, "int64")
-    code = drawn_key * block + num_labels - ops.cast(label, "int64")
+    code = _code(drawn_key, label, block)
     first = ops.max(code[..., None, :] * ops.cast(hit, "int64"), axis=-1)
     earlier = ops.logical_and(is_draw[..., None, :],
                               drawn_key[..., None, :] > (first // block)[..., :, None])
@@ -73,25 +72,31 @@ def _first_draws(constant, neg, threshold, keys, block):
 
 def _later_first_violators(constant, neg, threshold, keys, later, slots, first, misses,
                            block):
-    """For the given slots, where ``later`` holds, the first violator by a pass over the
-    row: its label the ``argmax`` of ``key + 1`` among the negatives that pass the threshold
-    (0 for the other labels; of equal keys the first label, as ``argmax`` returns the first
-    of equal maxima), its misses the negatives of a larger key."""
-    num_labels = block - 1
+    """For the slots marked in ``slots`` (booleans), where ``later`` holds, the first
+    violator by a pass over the row: its label the ``argmax`` of ``key + 1`` among the
+    negatives that pass the threshold (0 for the other labels; of equal keys the first
+    label, as ``argmax`` returns the first of equal maxima), its misses the negatives of a
+    larger key."""
     negative_keys = (keys + 1) * ops.cast(neg > 0, "int32")  # keys + 1 <= 2**28 - 1
     firsts, counts = [], []
     for slot in range(ops.shape(first)[-1]):
         here = first[..., slot:slot + 1]
         count = misses[..., slot:slot + 1]
-        if slot in slots:
+        if slots[slot]:
             use = later[..., slot:slot + 1]
             passed = ops.cast(constant > threshold[..., slot:slot + 1], "int32")
             label = ops.argmax(negative_keys * passed, axis=-1)[..., None]
             key = take_rows(negative_keys, label)  # 0: no violator
             drawn_before = ops.sum(negative_keys > key, axis=-1, keepdims=True)
-            code = (ops.cast(key, "int64") - 1) * block + num_labels - ops.cast(label, "int64")
+            code = _code(key - 1, label, block)
             here = ops.where(use, ops.where(key > 0, code, 0), here)
             count = ops.where(use, ops.cast(drawn_before, count.dtype), count)
         firsts.append(here)
         counts.append(count)
     return ops.concatenate(firsts, axis=-1), ops.concatenate(counts, axis=-1)
+
+
+def _code(key, label, block):
+    """A draw's int64 code, larger for an earlier draw: ``key * (L + 1) + L - label`` (at
+    equal keys the smaller label first, as ``argmax``); ``block`` is ``L + 1``."""
+    return ops.cast(key, "int64") * block + (block - 1) - ops.cast(label, "int64")

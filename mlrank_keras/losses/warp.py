@@ -116,7 +116,7 @@ def _few_sampled_warp(scores, pos, neg, margin, harmonic, keys, few):
     _, _, threshold = slot_thresholds(
         take_rows(ops.stop_gradient(scores), slot), is_slot, margin)
     if keras.backend.backend() == "torch" and not torch_compiling():
-        first, found, misses = first_violators_by_slot(scores, neg, threshold, keys, few)
+        first, found, misses = first_violators_by_slot(scores, neg, threshold, keys)
     else:
         first, found, misses = _first_violators(scores, neg, threshold, keys)
     found = ops.cast(ops.logical_and(is_slot, found), scores.dtype)

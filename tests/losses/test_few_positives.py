@@ -125,7 +125,7 @@ def test_first_violators_at_equal_keys_follow_the_draw_rule(prefix, monkeypatch)
     keys = rng.integers(0, 4, size=(rows, width)).astype("int32")
     forms = [warp._first_violators]
     if keras.backend.backend() != "jax":
-        forms.append(lambda *args: first_draws.first_violators_by_slot(*args, few))
+        forms.append(first_draws.first_violators_by_slot)
     for form in forms:
         label, found, misses = (to_numpy(t) for t in form(
             ops.convert_to_tensor(scores), ops.convert_to_tensor(neg),
