@@ -13,8 +13,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # XLA's default CPU passes: with the suite's (optimisation off) the split WARP step, a sort
-# over a label axis split in two, compiles in 45 s instead of 3.
-os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+# over a label axis split in two, compiles in 45 s instead of 3. The older fusion emitters
+# (as in the suite) take this check from 13.4 s to 11.2 s.
+os.environ["XLA_FLAGS"] = (
+    "--xla_force_host_platform_device_count=2 --xla_cpu_use_fusion_emitters=false"
+)
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
