@@ -23,9 +23,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --no-compile -e '.[all,tensorflow-cpu,jax,dev,hub]'
 	# keras-hub without tensorflow-text (which would pull the full tensorflow wheel).
 	$(PY) -m pip install --no-compile --no-deps keras-hub==0.32.0
-	# The bytecode pip would write one file at a time, on every core at once (make install 52 -> 40 s
-	# here). A few files that are not Python 3.11 (torch's py312_intrinsics.py) fail to
-	# compile, as they do, silently, under pip: they are never imported.
+	# The bytecode pip would write one file at a time, on every core at once (make install:
+	# 52 -> 40 s here). A few files that are not Python 3.11 (torch's py312_intrinsics.py)
+	# fail to compile, as they do, silently, under pip: they are never imported.
 	$(PY) -m compileall -qq -j 0 "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" || true
 	touch $@
 
