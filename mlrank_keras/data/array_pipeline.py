@@ -93,7 +93,9 @@ def array_dataset(
     if height == width and image_size in (None, height):
         dataset = indices.batch(batch_size, drop_remainder=drop_remainder)
         dataset = tf.data.Dataset.zip(dataset, noise.batch(2))
-        return dataset.map(load_batch, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
-    dataset = tf.data.Dataset.zip(indices, noise).map(load, num_parallel_calls=AUTOTUNE)
+        dataset = dataset.map(augment.graph(load_batch), num_parallel_calls=AUTOTUNE)
+        return dataset.prefetch(AUTOTUNE)
+    dataset = tf.data.Dataset.zip(indices, noise)
+    dataset = dataset.map(augment.graph(load), num_parallel_calls=AUTOTUNE)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     return dataset.prefetch(AUTOTUNE)

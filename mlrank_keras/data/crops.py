@@ -203,6 +203,11 @@ def _decode_window(contents, corner, image_size, crop_size):
     return window
 
 
+def without_autograph(fn):
+    """``fn`` for ``Dataset.map``, ``filter`` or ``scan`` as it is (see ``Augment.graph``)."""
+    return tf.autograph.experimental.do_not_convert(fn)
+
+
 class Augment:
     """Gong's crops, flips and the normalisation, in two steps.
 
@@ -224,8 +229,19 @@ class Augment:
         self.crop_size = crop_size
         self.eval_crops = eval_crops
         self.normalize = get_normalization(normalization)
+        self.user_normalization = callable(normalization)
         self.encoded = encoded
         self.one_crop = crop_size is not None and (training or eval_crops == "center")
+
+    def graph(self, fn):
+        """``fn``, a ``Dataset.map`` function that calls this object, without AutoGraph.
+
+        This package's pipeline branches in Python on Python values only (``tf.cond`` on
+        tensors), so AutoGraph has nothing to convert in it, but converting it took 0.9 s of
+        a process's first ``image_dataset`` (1.09 -> 0.23 s). A normalization function of
+        the user's keeps AutoGraph (a Python ``if`` on a tensor in it still works).
+        """
+        return fn if self.user_normalization else without_autograph(fn)
 
     @property
     def output_shape(self):

@@ -141,7 +141,9 @@ def tfds_dataset(
             labels = labels[key]
         return augment(example["image"], tf.stack([random, 0])), to_labels(labels)
 
-    dataset = tf.data.Dataset.zip(dataset, noise).map(convert, num_parallel_calls=AUTOTUNE)
+    dataset = tf.data.Dataset.zip(dataset, noise).map(
+        augment.graph(convert), num_parallel_calls=AUTOTUNE
+    )
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(AUTOTUNE)
     if shard is not None:
         dataset.process_shard, dataset.steps_per_epoch = shard, None

@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from mlrank_keras.data import shards
 from mlrank_keras.data.batch_crops import augment_batch, resized_pixels
-from mlrank_keras.data.crops import EVAL_CROPS, Augment, decode_image
+from mlrank_keras.data.crops import EVAL_CROPS, Augment, decode_image, without_autograph
 from mlrank_keras.data.label_rows import label_encoder, label_matrix
 from mlrank_keras.data.skipped import SkippedImages, recorder
 from mlrank_keras.validation import positive_int
@@ -182,7 +182,7 @@ def image_dataset(
     if cache:
         # Decoded once (bad files dropped then, and named at the end of every pass), kept,
         # shuffled from memory; the augmentation runs per batch below.
-        dataset = indices.map(load_whole, num_parallel_calls=num_parallel_calls)
+        dataset = indices.map(without_autograph(load_whole), num_parallel_calls=num_parallel_calls)
         dataset = dataset.ignore_errors().cache()
         if shuffle:
             dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
@@ -190,7 +190,9 @@ def image_dataset(
         if shuffle:
             indices = indices.shuffle(count, seed=seed, reshuffle_each_iteration=True)
         dataset = tf.data.Dataset.zip(indices, noise)
-        dataset = dataset.map(load, num_parallel_calls=num_parallel_calls, deterministic=True)
+        dataset = dataset.map(
+            augment.graph(load), num_parallel_calls=num_parallel_calls, deterministic=True
+        )
         dataset = dataset.ignore_errors()
     # The end marker (index num_examples) closes each pass, when the skipped files are named.
     end = tf.nest.map_structure(
@@ -200,20 +202,26 @@ def image_dataset(
     end = (tf.constant(num_examples, tf.int64), *end[1:])
     dataset = dataset.concatenate(tf.data.Dataset.from_tensors(end))
     dataset = dataset.batch(batch_size)
-    dataset = dataset.scan(seen, check)
+    dataset = dataset.scan(seen, without_autograph(check))
     if cache:
         seeds = noise.batch(2)
-        dataset = tf.data.Dataset.zip(dataset, seeds).map(finish, num_parallel_calls=AUTOTUNE)
+        dataset = tf.data.Dataset.zip(dataset, seeds).map(
+            augment.graph(finish), num_parallel_calls=AUTOTUNE
+        )
     if drop_remainder:
-        dataset = dataset.filter(lambda images, labels: tf.shape(images)[0] == batch_size)
+        dataset = dataset.filter(
+            without_autograph(lambda images, labels: tf.shape(images)[0] == batch_size)
+        )
         dataset = dataset.map(
-            lambda images, labels: (
-                tf.ensure_shape(images, [batch_size, *images.shape[1:]]),
-                tf.ensure_shape(labels, [batch_size, *labels.shape[1:]]),
+            without_autograph(
+                lambda images, labels: (
+                    tf.ensure_shape(images, [batch_size, *images.shape[1:]]),
+                    tf.ensure_shape(labels, [batch_size, *labels.shape[1:]]),
+                )
             )
         )
     else:
-        dataset = dataset.filter(lambda images, labels: tf.shape(images)[0] > 0)
+        dataset = dataset.filter(without_autograph(lambda images, labels: tf.shape(images)[0] > 0))
     if shard is not None:
         dataset = dataset.repeat()  # the epochs end at steps_per_epoch
     dataset = dataset.prefetch(AUTOTUNE)

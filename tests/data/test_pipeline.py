@@ -143,6 +143,29 @@ def test_normalizations_match_references():
         array_dataset(images, labels, normalization="bgr")
 
 
+def test_a_users_normalization_keeps_autograph(tmp_path):
+    """The package's own pipeline functions skip AutoGraph; a user's function, which may
+    branch in Python on a tensor, is still converted (this one would raise without it)."""
+
+    def unit_if_bytes(images):
+        if tf.reduce_max(images) > 1.0:  # a tensor: AutoGraph makes this a tf.cond
+            return images / 255.0
+        return images
+
+    rng = np.random.default_rng(3)
+    images = rng.integers(2, 256, (4, 6, 6, 3), dtype=np.uint8)
+    for square in (images, images[:, :, :5]):  # the batch path and the per-image path
+        x, _ = batches(array_dataset(square, np.ones((4, 1)), normalization=unit_if_bytes))
+        np.testing.assert_allclose(x, square / 255.0, atol=1e-6)
+    paths, decoded = write_images(tmp_path, 3, size=(8, 8))
+    for cache in (False, True):
+        data = image_dataset(paths, np.ones((3, 2)), image_size=8, crop_size=None, batch_size=3,
+                             normalization=unit_if_bytes, cache=cache)
+        x, _ = batches(data)
+        assert x.shape == (3, 8, 8, 3) and 0.0 <= x.min() and x.max() <= 1.0
+        np.testing.assert_allclose(x * 255.0, np.stack(decoded).astype("float32"), atol=1.0)
+
+
 def test_grey_images_become_rgb():
     grey = np.arange(2 * 4 * 4, dtype=np.uint8).reshape(2, 4, 4)
     x, _ = batches(array_dataset(grey, np.ones((2, 1)), normalization=None))
