@@ -102,5 +102,6 @@ def main():
     print(f"  {floor:6.2f}x  floor: the key draw and the top_k (no masks, weights or "
           f"backward); {per_slot:.2f}x more for each slot whose first violator comes later")
 
+
 if __name__ == "__main__":
     main()

@@ -26,9 +26,8 @@ def first_violators_by_slot(scores, neg, threshold, keys):
     violators all come later, and only where the row has one (its largest negative score
     passes the threshold), takes a pass over the row (`_later_first_violators`). Same draws
     either way. A draw is named by an int64 code (`_code`), larger for an earlier draw.
-    Eager PyTorch
-    runs a ``where`` and an ``argmax`` over ``(rows, few, L)`` several times slower than
-    this, and every fresh buffer of that size costs page faults.
+    Eager PyTorch runs a ``where`` and an ``argmax`` over ``(rows, few, L)`` several times
+    slower than this, and every fresh buffer of that size costs page faults.
     """
     num_labels = num_labels_of(scores)
     block = num_labels + 1
