@@ -16,8 +16,16 @@ RATIO=${1:-1.66}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CORES=$(nproc)
 PERIOD=100000
-QUOTA=$(python3 -c "print(int($CORES * $PERIOD / $RATIO))")
-WORK=$(mktemp -d /tmp/mlrank_keras_slow_suite.XXXXXX)
+QUOTA=$(python3 - "$RATIO" "$CORES" "$PERIOD" <<'EOF'
+import sys
+ratio, cores, period = sys.argv[1:]
+try:
+    assert float(ratio) >= 1
+except (ValueError, AssertionError):
+    sys.exit(f"slow_suite.sh: RATIO must be a number of at least 1 (times slower), got {ratio!r}")
+print(int(int(cores) * int(period) / float(ratio)))
+EOF
+)
 if [ -d /sys/fs/cgroup/cpu ] && [ -w /sys/fs/cgroup/cpu ]; then
   GROUP=/sys/fs/cgroup/cpu/mlrank_keras_slow_$$
   mkdir "$GROUP"
@@ -25,6 +33,7 @@ if [ -d /sys/fs/cgroup/cpu ] && [ -w /sys/fs/cgroup/cpu ]; then
   echo "$QUOTA" > "$GROUP/cpu.cfs_quota_us"
 elif [ -w /sys/fs/cgroup/cgroup.subtree_control ]; then
   GROUP=/sys/fs/cgroup/mlrank_keras_slow_$$
+  echo +cpu > /sys/fs/cgroup/cgroup.subtree_control  # the cpu controller for the new group
   mkdir "$GROUP"
   echo "$QUOTA $PERIOD" > "$GROUP/cpu.max"
 else
@@ -32,6 +41,7 @@ else
   exit 2
 fi
 trap 'rmdir "$GROUP" 2>/dev/null || true' EXIT
+WORK=$(mktemp -d /tmp/mlrank_keras_slow_suite.XXXXXX)
 git clone -q "$REPO" "$WORK/clone"
 echo "$(git -C "$WORK/clone" log --oneline -1); $CORES cores at a quota of $QUOTA/$PERIOD" \
   "(RATIO $RATIO); $(grep -c avx512f /proc/cpuinfo || true) cores with AVX-512"
