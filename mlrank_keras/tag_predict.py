@@ -24,7 +24,9 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp")
 
 def load_tagger(model):
     """``model`` itself, or the ``.keras`` file at that path, checked to carry label names
-    and to take square RGB images."""
+    and to take square RGB images. A file's model predicts as ``jit_compile="auto"`` has it
+    on this backend and machine where that is off (eagerly on PyTorch, without XLA on
+    TensorFlow without a GPU), whatever the file carries: one trained on JAX carries True."""
     if not isinstance(model, keras.Model):
         path = os.fspath(model)
         if not os.path.isfile(path):
@@ -34,6 +36,12 @@ def load_tagger(model):
         except ImportError:
             pass
         model = keras.saving.load_model(path)
+        if not _auto_jit_compile():
+            # A file compiled on JAX carries jit_compile=True. On PyTorch that starts
+            # torch.compile: a ResNet50V2 ranker took 17 s before its first 40 images
+            # against 1 s eagerly, and was no faster after; XLA on TensorFlow's CPU 3-5 s
+            # against 1.5 s, and no faster after either (benchmarks/jit_on_load.py).
+            model.jit_compile = False
     if model_label_names(model) is None:
         raise ValueError(f"Model {model.name!r} carries no label names: train it with "
                          "train_tagger, or wrap it with mlrank_keras.with_label_names.")
@@ -42,6 +50,17 @@ def load_tagger(model):
         raise ValueError(f"Model {model.name!r} takes {shape} inputs; a tagger takes square "
                          "RGB images (side, side, 3).")
     return model
+
+
+def _auto_jit_compile():
+    """False where Keras's ``jit_compile="auto"`` is off whatever the model: on PyTorch, and
+    on TensorFlow on a machine without a GPU or other accelerator."""
+    backend = keras.backend.backend()
+    if backend == "torch":
+        return False
+    if backend == "tensorflow":
+        return any(not device.startswith("cpu") for device in keras.distribution.list_devices())
+    return True
 
 
 def image_dataset_for(model, paths, labels, batch_size=32):

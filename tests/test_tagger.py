@@ -154,6 +154,28 @@ def _fails(capsys, argv, message):
     assert message in last, last
 
 
+def test_a_file_compiled_on_jax_predicts_as_auto_would_here(folder, trained, tmp_path, capsys):
+    """A tagger trained on JAX carries ``jit_compile=True``; ``evaluate`` and ``predict`` load
+    it as ``"auto"`` would compile it here: eagerly on PyTorch (not under ``torch.compile``),
+    without XLA on TensorFlow without a GPU, with XLA on JAX."""
+    model = keras.saving.load_model(trained / "model.keras")
+    model.compile(optimizer="adam", loss=model.loss, jit_compile=True)
+    model.save(tmp_path / "jit.keras")
+    loaded = keras.saving.load_model(tmp_path / "jit.keras")
+    assert loaded.jit_compile  # what the file carries, on every backend
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        expected = bool(tf.config.list_physical_devices("GPU"))
+    else:
+        expected = keras.backend.backend() == "jax"
+    assert mk.tag_predict.load_tagger(tmp_path / "jit.keras").jit_compile == expected
+    assert mk.tag_predict.load_tagger(loaded) is loaded and loaded.jit_compile  # yours, as is
+    image = sorted((folder / "images").iterdir())[0]
+    cli.main(["predict", str(tmp_path / "jit.keras"), str(image)])
+    assert image.name in capsys.readouterr().out
+
+
 @only_on("torch", "option checks before any model is built")
 def test_bad_train_options_are_refused_before_training(folder, tmp_path, capsys):
     labels = str(folder / "tags.csv")
