@@ -24,9 +24,9 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp")
 
 def load_tagger(model):
     """``model`` itself, or the ``.keras`` file at that path, checked to carry label names
-    and to take square RGB images. A file's model predicts as ``jit_compile="auto"`` has it
-    on this backend and machine where that is off (eagerly on PyTorch, without XLA on
-    TensorFlow without a GPU), whatever the file carries: one trained on JAX carries True."""
+    and to take square RGB images. A model loaded from a file has ``jit_compile`` off where
+    Keras's ``"auto"`` is off here (PyTorch, and TensorFlow without a GPU), whatever the file
+    carries: one trained on JAX carries True."""
     if not isinstance(model, keras.Model):
         path = os.fspath(model)
         if not os.path.isfile(path):
