@@ -54,7 +54,8 @@ def load_tagger(model):
 
 def _auto_jit_compile():
     """False where Keras's ``jit_compile="auto"`` is off whatever the model: on PyTorch, and
-    on TensorFlow on a machine without a GPU or other accelerator."""
+    on TensorFlow on a machine without a GPU or other accelerator (the model-free part of
+    Keras's own rule, which is private: ``Trainer._resolve_auto_jit_compile``)."""
     backend = keras.backend.backend()
     if backend == "torch":
         return False
